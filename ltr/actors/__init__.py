@@ -1,0 +1,3 @@
+from .base_actor import BaseActor
+from .bbreg import AtomActor, AtomBBKLActor
+from .tracking import DiMPActor, KLDiMPActor

@@ -1,0 +1,1 @@
+"""Compatibility package: the original shipped Precise RoI Pooling as a compiled extension here."""

@@ -1,0 +1,1 @@
+"""Third-party code locations of the original layout; kept as import paths only."""

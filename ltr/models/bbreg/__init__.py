@@ -1,0 +1,2 @@
+from .atom_iou_net import AtomIoUNet
+from .atom import ATOMnet

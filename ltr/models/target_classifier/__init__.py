@@ -1,0 +1,1 @@
+from .linear_filter import LinearFilter

@@ -1,0 +1,72 @@
+"""DiMP-50 parameters for VOT2019."""
+from pytracking.features.net_wrappers import NetWithBackbone
+from pytracking.utils.params import TrackerParams
+
+
+def parameters() -> TrackerParams:
+    """Tracker parameters; the network is loaded lazily from ``dimp50.pth`` under the network_path setting."""
+    params = TrackerParams()
+
+    params.debug = 0
+    params.visualization = False
+
+    params.use_gpu = True
+
+    params.image_sample_size = 16 * 16
+    params.search_area_scale = 4.5
+
+    # Sample memory and learning
+    params.sample_memory_size = 100
+    params.learning_rate = 0.0075
+    params.init_samples_minimum_weight = 0.0
+    params.train_skipping = 10
+
+    # Steepest-descent iterations of the filter optimiser
+    params.update_classifier = True
+    params.net_opt_iter = 15
+    params.net_opt_update_iter = 2
+    params.net_opt_hn_iter = 2
+
+    params.window_output = True
+
+    params.use_augmentation = True
+    params.augmentation = {'fliplr': True,
+                           'rotate': [-5, 10, -30, 60],
+                           'blur': [(2, 0.2), (1, 3)],
+                           'relativeshift': [(0.6, 0.6), (-0.6, -0.6)],
+                           'dropout': (3, 0.2)}
+
+    params.augmentation_expansion_factor = 1.4
+    params.random_shift_factor = 1/3
+
+    # Advanced localisation
+    params.advanced_localization = True
+    params.target_not_found_threshold = 0.0
+    params.distractor_threshold = 100
+    params.hard_negative_threshold = 0.45
+    params.target_neighborhood_scale = 2.2
+    params.dispalcement_scale = 0.7
+
+    params.perform_hn_without_windowing = True
+
+    params.hard_negative_learning_rate = 0.02
+    params.update_scale_when_uncertain = True
+
+    # IoU-Net box refinement
+    params.iounet_augmentation = False
+    params.iounet_use_log_scale = True
+    params.iounet_k = 3
+    params.num_init_random_boxes = 9
+    params.box_jitter_pos = 0.1
+    params.box_jitter_sz = 0.5
+    params.maximal_aspect_ratio = 6
+    params.box_refinement_iter = 3
+    params.box_refinement_step_length = 1
+    params.box_refinement_step_decay = 1
+
+    params.net = NetWithBackbone(net_path='dimp50.pth',
+                                 use_gpu=params.use_gpu)
+
+    params.vot_anno_conversion_type = 'preserve_area'
+
+    return params

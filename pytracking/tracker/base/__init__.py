@@ -1,0 +1,3 @@
+from .basetracker import BaseTracker
+
+__all__ = ['BaseTracker']

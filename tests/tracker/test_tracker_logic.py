@@ -1,0 +1,280 @@
+"""Unit tests of the DiMP / ATOM tracker logic with hand-worked numbers (no network needed)."""
+import math
+
+import pytest
+import torch
+
+from pytracking.libs.tensorlist import TensorList
+from pytracking.tracker.atom.atom import ATOM, _make_activation
+from pytracking.tracker.atom.optim import ConvProblem, FactorizedConvProblem
+from pytracking.tracker.dimp import get_tracker_class as dimp_class
+from pytracking.tracker.dimp.dimp import DiMP
+from pytracking.utils.params import TrackerParams
+
+
+def _params(**kw) -> TrackerParams:
+    p = TrackerParams()
+    for k, v in kw.items():
+        setattr(p, k, v)
+    return p
+
+
+def _memory_tracker(lr=0.1, minw=0.25, size=6, n_init=2):
+    t = DiMP(_params(learning_rate=lr, init_samples_minimum_weight=minw, sample_memory_size=size))
+    t.init_memory(TensorList([torch.zeros(n_init, 1, 2, 2)]))
+    t.target_boxes = torch.zeros(size, 4)
+    return t
+
+
+def test_get_tracker_class():
+    assert dimp_class() is DiMP
+
+
+def test_sample_weights_hand_worked():
+    t = _memory_tracker()
+    assert t.sample_weights[0].tolist() == pytest.approx([0.5, 0.5, 0, 0, 0, 0])
+    t.update_memory(TensorList([torch.ones(1, 1, 2, 2)]), torch.tensor([1., 2., 3., 4.]))
+    # weights / (1 - lr), new weight lr, normalised
+    assert t.sample_weights[0].tolist() == pytest.approx([0.458716, 0.458716, 0.082569, 0, 0, 0], abs=1e-6)
+    assert t.previous_replace_ind == [2] and t.num_stored_samples == [3]
+    assert t.training_samples[0][2].sum().item() == 4 and t.target_boxes[2].tolist() == [1, 2, 3, 4]
+    t.update_memory(TensorList([2 * torch.ones(1, 1, 2, 2)]), torch.tensor([5., 6., 7., 8.]))
+    # new weight = previous new weight / (1 - lr)
+    assert t.sample_weights[0].tolist() == pytest.approx([0.420168, 0.420168, 0.075630, 0.084034, 0, 0], abs=1e-6)
+
+
+def test_sample_weights_initial_floor_and_replacement():
+    t = _memory_tracker(minw=0.9, size=4)
+    t.update_memory(TensorList([torch.ones(1, 1, 2, 2)]), torch.zeros(4))
+    t.update_memory(TensorList([torch.ones(1, 1, 2, 2)]), torch.zeros(4))
+    # Initial samples fell below 0.9: they get 0.9 in total, the rest is divided by 0.9 + their sum
+    w = t.sample_weights[0]
+    assert w[:2].tolist() == pytest.approx([0.45, 0.45])
+    assert w[2:].tolist() == pytest.approx([0.0756303 / 1.0596639, 0.0840336 / 1.0596639], rel=1e-5)
+    # Memory full: the lowest-weighted non-initial sample (index 2) is replaced
+    t.update_memory(TensorList([3 * torch.ones(1, 1, 2, 2)]), torch.ones(4))
+    assert t.previous_replace_ind == [2]
+    assert t.training_samples[0][2].mean().item() == 3
+    # learning rate 1 resets the memory weights to the newest sample only
+    t.update_sample_weights(t.sample_weights, [None], [5], [2], learning_rate=1)
+    assert t.sample_weights[0].tolist() == [1, 0, 0, 0]
+
+
+def _loc_tracker(**kw):
+    p = dict(target_not_found_threshold=0.25, distractor_threshold=0.8, hard_negative_threshold=0.5,
+             target_neighborhood_scale=2.2, dispalcement_scale=0.8, advanced_localization=True)
+    p.update(kw)
+    t = DiMP(_params(**p))
+    t.kernel_size = torch.tensor([4., 4.])
+    t.img_support_sz = torch.tensor([288., 288.])
+    t.target_sz = torch.tensor([32., 32.])
+    t.pos = torch.tensor([100., 100.])
+    t.output_window = None
+    t.net = None
+    return t
+
+
+def _scores(peaks):
+    s = torch.zeros(1, 1, 19, 19)
+    for (r, c), v in peaks.items():
+        s[0, 0, r, c] = v
+    return s
+
+
+def test_localize_single_peak_translation():
+    t = _loc_tracker()
+    sample_pos, scales = torch.tensor([[100., 100.]]), torch.tensor([2.0])
+    vec, ind, _, flag = t.localize_target(_scores({(11, 6): 0.9}), sample_pos, scales)
+    # (row, col) displacement from the centre 9: (2, -3) cells; 288 / 18 = 16 pixels per cell, scale 2
+    assert flag == 'normal' and ind == 0
+    assert vec.tolist() == [2 * 16 * 2, -3 * 16 * 2]
+    vec, _, _, flag = t.localize_target(_scores({(9, 9): 0.1}), sample_pos, scales)
+    assert flag == 'not_found'
+
+
+def test_localize_distractors():
+    t = _loc_tracker()
+    sample_pos, scales = torch.tensor([[100., 100.]]), torch.tensor([1.0])
+    # Second peak far away at 60% of the first: hard negative (0.5 < 0.6 < 0.8)
+    _, _, _, flag = t.localize_target(_scores({(9, 9): 1.0, (0, 0): 0.6}), sample_pos, scales)
+    assert flag == 'hard_negative'
+    # Equally strong far peak, first peak near the previous position: hard negative, first peak kept
+    vec, _, _, flag = t.localize_target(_scores({(9, 9): 1.0, (0, 0): 0.95}), sample_pos, scales)
+    assert flag == 'hard_negative' and vec.tolist() == [0, 0]
+    # The far peak is the stronger one and the near one second: the near one is taken
+    vec, _, _, flag = t.localize_target(_scores({(0, 0): 1.0, (9, 10): 0.95}), sample_pos, scales)
+    assert flag == 'hard_negative' and vec.tolist() == [0, 16]
+    # Both peaks far from the previous position: uncertain
+    _, _, _, flag = t.localize_target(_scores({(0, 0): 1.0, (18, 18): 0.95}), sample_pos, scales)
+    assert flag == 'uncertain'
+    # Second peak weak: normal
+    _, _, _, flag = t.localize_target(_scores({(9, 9): 1.0, (0, 0): 0.3}), sample_pos, scales)
+    assert flag == 'normal'
+
+
+def test_localize_softmax_preprocessing_and_unknown():
+    t = _loc_tracker(score_preprocess='exp', target_not_found_threshold=0.0)
+    _, _, s, _ = t.localize_target(_scores({(9, 9): 1.0}), torch.tensor([[0., 0.]]), torch.tensor([1.0]))
+    assert s[0, 9, 9].item() == pytest.approx(math.e) and s[0, 0, 0].item() == pytest.approx(1.0)
+    t = _loc_tracker(score_preprocess='bogus')
+    with pytest.raises(ValueError, match='score_preprocess'):
+        t.localize_target(_scores({}), torch.tensor([[0., 0.]]), torch.tensor([1.0]))
+
+
+def _geometry_tracker():
+    t = DiMP(_params(box_refinement_iter=40, box_refinement_step_length=0.2, box_refinement_step_decay=1,
+                     num_init_random_boxes=4, box_jitter_pos=0.1, box_jitter_sz=0.5, maximal_aspect_ratio=6,
+                     iounet_k=3))
+    t.img_sample_sz = torch.tensor([288., 288.])
+    t.base_target_sz = torch.tensor([40., 30.])
+    t.device = torch.device('cpu')
+    return t
+
+
+def test_iounet_box_round_trip():
+    t = _geometry_tracker()
+    pos, sz = torch.tensor([120., 200.]), torch.tensor([50., 30.])
+    sample_pos, scale = torch.tensor([110., 190.]), 1.5
+    box = t.get_iounet_box(pos, sz, sample_pos, scale)
+    # centre (y, x) = (pos - sample_pos) / scale + 143.5; box = (x, y, w, h) with the 0-based centre (w-1)/2 rule
+    assert box.tolist() == pytest.approx([10 / 1.5 + 143.5 - (20 - 1) / 2, 10 / 1.5 + 143.5 - (50 / 1.5 - 1) / 2,
+                                          20, 50 / 1.5])
+    t._set_refined_box(box.clone(), sample_pos, scale, update_scale=True)
+    # box centre convention differs by half a pixel from get_iounet_box (as in the original)
+    assert t.pos.tolist() == pytest.approx((pos + 0.5 * scale).tolist(), abs=1e-4)
+    assert t.target_sz.tolist() == pytest.approx(sz.tolist())
+    assert t.target_scale.item() == pytest.approx(math.sqrt(50 * 30 / (40 * 30)))
+
+
+class _QuadraticIoU(torch.nn.Module):
+    """A stand-in IoU predictor peaked at a known box: -|box - target|^2 / scale."""
+
+    def __init__(self, target):
+        super().__init__()
+        self.target = target
+
+    def predict_iou(self, modulation, feat, boxes):
+        return -((boxes - self.target) ** 2).sum(-1) / 1000
+
+
+@pytest.mark.parametrize('space,step', [('default', 0.2), ('relative', 5e-3), ('relative', (5e-3, 5e-3))])
+def test_box_refinement_climbs_to_the_optimum(space, step):
+    torch.manual_seed(0)
+    t = _geometry_tracker()
+    t.params.box_refinement_space = space
+    t.params.box_refinement_step_length = step
+    target = torch.tensor([100., 110., 60., 40.])
+    t.net = type('N', (), {'bb_regressor': _QuadraticIoU(target)})()
+    t.iou_modulation = None
+    init = torch.tensor([104., 106., 54., 44.])
+    boxes, ious = t.optimize_boxes(None, t._random_init_boxes(init))
+    assert boxes.shape == (5, 4) and ious.shape == (5,)
+    assert boxes[0].tolist() != init.tolist()
+    start = ((init - target) ** 2).sum()
+    assert ((boxes[0] - target) ** 2).sum() < 0.5 * start
+    best = t._select_box(boxes.clone(), ious)
+    assert ((best - target) ** 2).sum() < start
+
+
+def test_random_init_boxes_jitter_bounds():
+    torch.manual_seed(1)
+    t = _geometry_tracker()
+    init = torch.tensor([10., 20., 30., 60.])
+    boxes = t._random_init_boxes(init)
+    assert boxes[0].tolist() == init.tolist() and boxes.shape == (5, 4)
+    side = math.sqrt(30 * 60)
+    centres = boxes[1:, :2] + boxes[1:, 2:] / 2
+    assert ((centres - (init[:2] + init[2:] / 2)).abs() <= 0.05 * side + 1e-4).all()
+    assert (boxes[1:, 2:] >= 10 - 1e-5).all()          # min edge = 30 / 3
+
+
+def test_select_box_drops_extreme_aspect_ratios():
+    t = _geometry_tracker()
+    boxes = torch.tensor([[0., 0., 100., 10.], [0., 0., 20., 20.], [2., 2., 22., 22.], [0., 0., 0.5, 10.]])
+    ious = torch.tensor([0.9, 0.5, 0.7, 0.95])
+    best = t._select_box(boxes, ious)
+    assert best.tolist() == pytest.approx([1., 1., 21., 21.])
+    assert t._select_box(torch.tensor([[0., 0., 100., 1.]]), torch.tensor([1.])) is None
+
+
+class _RecordingOptimizer:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, weights, num_iter, feat, bb, sample_weight, compute_losses):
+        self.calls.append(num_iter)
+        return weights, None, []
+
+
+def test_update_classifier_schedule():
+    t = _memory_tracker(size=50)
+    t.params.train_skipping = 3
+    t.params.net_opt_update_iter = 2
+    t.params.net_opt_hn_iter = 1
+    t.params.debug = 0
+    opt = _RecordingOptimizer()
+    t.net = type('N', (), {'classifier': type('C', (), {'filter_optimizer': opt})()})()
+    t.target_filter = torch.zeros(1)
+    x = torch.zeros(1, 1, 2, 2)
+    for frame in range(2, 9):
+        t.frame_num = frame
+        t.update_classifier(x, torch.zeros(4), None, torch.zeros(3, 3))
+    assert opt.calls == [2, 2]                      # frames 4 and 7: (frame - 1) % 3 == 0
+    t.frame_num = 9
+    t.update_classifier(x, torch.zeros(4), 0.02, torch.zeros(3, 3))
+    assert opt.calls == [2, 2, 1]                   # hard negative
+    assert t.num_stored_samples == [2 + 8]
+
+
+def test_mlu_activation():
+    act = _make_activation(('mlu', 0.05), 'response_activation')
+    x = torch.tensor([-1.0, 0.0, 2.0])
+    # negative inputs: elu(20 * x, 0.05)
+    assert act(x).tolist() == pytest.approx([0.05 * (math.exp(-20) - 1), 0.0, 2.0])
+    assert _make_activation('none', 'a')(x) is x
+    with pytest.raises(ValueError, match='Unknown'):
+        _make_activation('tanh', 'response_activation')
+
+
+def test_atom_problems_residuals_match_direct_computation():
+    torch.manual_seed(0)
+    x = TensorList([torch.randn(3, 5, 6, 6)])
+    y = TensorList([torch.randn(3, 1, 6, 6)])
+    filt = TensorList([torch.randn(1, 2, 4, 4)])
+    P = TensorList([torch.randn(2, 5, 1, 1)])
+    w = TensorList([torch.tensor([0.2, 0.3, 0.5])])
+    prob = FactorizedConvProblem(x, y, TensorList([0.1]), TensorList([1e-2]), None, w, lambda a: a, lambda a: a)
+    res = prob(filt.concat(P))
+    compressed = torch.einsum('dc,nchw->ndhw', P[0][:, :, 0, 0], x[0])
+    padded = torch.nn.functional.pad(compressed, (2, 2, 2, 2))
+    out = torch.zeros(3, 1, 6, 6)
+    for i in range(6):
+        for j in range(6):
+            out[:, 0, i, j] = (padded[:, :, i:i + 4, j:j + 4] * filt[0][0]).sum((1, 2, 3))
+    expected = w[0].sqrt().view(-1, 1, 1, 1) * (out - y[0])
+    assert len(res) == 3
+    assert torch.allclose(res[0], expected, atol=1e-4)
+    assert torch.allclose(res[1], math.sqrt(0.1) * filt[0]) and torch.allclose(res[2], 0.1 * P[0])
+    ip = prob.ip_input(filt.concat(P), filt.concat(P))
+    assert ip[0].item() == pytest.approx((filt[0] ** 2).sum().item() + (P[0] ** 2).sum().item(), rel=1e-5)
+    assert ip[1].item() == pytest.approx(ip[0].item())
+    conv = ConvProblem(TensorList([compressed]), y, TensorList([0.1]), w, lambda a: a)
+    assert torch.allclose(conv(filt)[0], expected, atol=1e-4)
+
+
+def test_atom_label_function_centred_on_target():
+    t = ATOM(_params())
+    t.sigma = TensorList([torch.tensor([1.0, 1.0])])
+    t.feature_sz = TensorList([torch.tensor([18., 18.])])
+    t.kernel_size = TensorList([(4, 4)])
+    t.img_support_sz = torch.tensor([288., 288.])
+    t.pos = torch.tensor([100., 116.])
+    t.device = torch.device('cpu')
+    y = t.get_label_function(torch.tensor([100., 100.]), 1.0)[0]
+    assert y.shape == (1, 1, 18, 18)
+    # Grid coordinates -8.5 .. 8.5; the target is 16 px = 1 cell right of the sample centre and the
+    # even kernel adds half a cell: peak at (0.5, 1.5), i.e. index (9, 10), exactly on a grid point.
+    r, c = divmod(int(y.view(-1).argmax()), 18)
+    assert (r, c) == (9, 10)
+    assert y.max().item() == pytest.approx(1.0)
+    assert y[0, 0, 9, 11].item() == pytest.approx(math.exp(-0.5))
