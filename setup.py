@@ -17,15 +17,19 @@ setup(
         "torchvision>=0.15",
         "numpy",
         "opencv-python-headless",
+        "pillow",
         "pandas",
         "matplotlib",
         "tqdm",
         "scipy",
+        # COCO annotations for the MSCOCO / MSCOCOSeq training datasets (a dependency of the original too).
+        "pycocotools",
     ],
+    # No "tikz" extra: tikzplotlib 0.10.1 (its last release) fails to import with matplotlib >= 3.8
+    # (backend_pgf.common_texification was removed); pytracking.analysis writes TikZ/pgfplots itself.
     extras_require={
         "jpeg": ["jpeg4py"],
         "visdom": ["visdom"],
-        "tikz": ["tikzplotlib"],
         "tensorboard": ["tensorboard"],
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "tensorboard"],
     },

@@ -6,7 +6,7 @@ official checkpoint layout to a temporary network folder; each parameter set the
 
     python benchmarks/tracking_speed.py [--frames 20] [--device cpu|cuda] [--params dimp/dimp50 atom/default ...]
 
-Prints one line per parameter set: init time and tracking FPS.
+Prints one line per parameter set: init time, tracking FPS and the 1-minute load average of the machine.
 """
 import argparse
 import importlib
@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')
 PARAM_SETS = ['dimp/dimp18', 'dimp/dimp18_vot18', 'dimp/dimp50', 'dimp/dimp50_vot18', 'dimp/dimp50_vot19',
               'dimp/prdimp18', 'dimp/prdimp50', 'dimp/prdimp50_vot18', 'dimp/super_dimp',
               'atom/default', 'atom/default_vot', 'atom/multiscale_no_iounet', 'atom/atom_prob_ml',
-              'atom/atom_gmm_sampl']
+              'atom/atom_gmm_sampl',
+              'dimp_simple/super_dimp_simple', 'keep_track/default', 'keep_track/default_fast']
 
 # network file -> (builder module, builder function)
 NETWORKS = {
@@ -36,6 +37,9 @@ NETWORKS = {
     'atom_default.pth': ('ltr.models.bbreg.atom', 'atom_resnet18'),
     'atom_prob_ml/ATOMnet_ep0040.pth.tar': ('ltr.models.bbreg.atom', 'atom_resnet18'),
     'atom_gmm_sampl/ATOMnet_ep0040.pth.tar': ('ltr.models.bbreg.atom', 'atom_resnet18'),
+    'super_dimp_simple.pth.tar': ('ltr.models.tracking.dimpnet', 'dimpnet50_simple'),
+    'keep_track.pth.tar': ('ltr.models.target_candidate_matching.target_candidate_matching',
+                           'target_candidate_matching_net_resnet50'),
 }
 
 
@@ -102,12 +106,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as net_dir:
         os.environ['PYTRACKING_NETWORK_PATH'] = net_dir
         write_networks(net_dir)
-        print('{:<28} {:>6} {:>10} {:>10}'.format('parameter set', 'device', 'init [s]', 'FPS'))
+        # The 1-minute load average after each measurement: on a shared machine it tells how busy it was.
+        print('{:<28} {:>6} {:>10} {:>10} {:>6}'.format('parameter set', 'device', 'init [s]', 'FPS', 'load'))
         for device in devices:
             for name in args.params:
                 torch.manual_seed(0)
                 init_time, fps = run_param_set(name, frames, init_box, device)
-                print('{:<28} {:>6} {:>10.2f} {:>10.2f}'.format(name, device, init_time, fps), flush=True)
+                print('{:<28} {:>6} {:>10.2f} {:>10.2f} {:>6.1f}'.format(name, device, init_time, fps,
+                                                                       os.getloadavg()[0]), flush=True)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
 """Training throughput of DiMP-50: network steps on random data through the real actor (fp32 vs bf16), and data
-loading from fixture datasets through the real sampler and processing with N workers.
+loading from the LaSOT, GOT-10k, TrackingNet, COCO and ImageNet VID fixture trees (640x480 frames) through the real
+sampler and processing with N workers.
 
     python benchmarks/training_speed.py [--device cpu|cuda] [--batch-size 2] [--steps 3] [--workers 0 2]
 
@@ -16,9 +17,8 @@ import torch
 
 from ltr.admin.device import resolve_device
 from ltr.data import LTRLoader, sampler
-from ltr.dataset import Got10k
 from ltr.train_settings.dimp import dimp50
-from ltr.train_settings.smoke._fixtures import write_got10k_fixture
+from ltr.train_settings.smoke._fixtures import fixture_datasets, write_fixture_trees
 from ltr.trainers import LTRTrainer
 
 
@@ -84,11 +84,13 @@ def bench_steps(device: torch.device, batch_size: int, steps: int, amp: Optional
     return len(loader.dataset) / (time.perf_counter() - start)
 
 
-def bench_loading(root: str, num_workers: int, batch_size: int, num_batches: int) -> float:
-    """Samples/s of DiMPSampler + DiMPProcessing (DiMP-50 settings) from a GOT-10k-format folder."""
+def bench_loading(roots: dict, num_workers: int, batch_size: int, num_batches: int) -> float:
+    """Samples/s of DiMPSampler + DiMPProcessing (DiMP-50 settings) from the fixture trees ``roots``
+    ({name: root}, equal dataset weights)."""
     settings = _settings()
     processing_train, _ = dimp50.build_processing(settings)
-    dataset = sampler.DiMPSampler([Got10k(root)], [1], samples_per_epoch=batch_size * (num_batches + 1),
+    datasets = fixture_datasets(roots)
+    dataset = sampler.DiMPSampler(datasets, [1] * len(datasets), samples_per_epoch=batch_size * (num_batches + 1),
                                   max_gap=30, num_test_frames=3, num_train_frames=3, processing=processing_train)
     loader = LTRLoader('train', dataset, training=True, batch_size=batch_size, num_workers=num_workers,
                        shuffle=True, drop_last=True, stack_dim=1)
@@ -120,12 +122,13 @@ def main():
             rows.append(('DiMP-50 train step', str(device), amp or 'fp32', args.batch_size, rate))
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = os.path.join(tmp, 'got10k')
-        write_got10k_fixture(root, num_sequences=8, num_frames=30, image_size=480, seed=0)
+        trees = write_fixture_trees(os.path.join(tmp, 'trees'), width=640, height=480)
+        roots = {name: root for name, (root, _) in trees.items()}
         for workers in args.workers:
-            rate = bench_loading(root, workers, args.batch_size, args.load_batches)
+            rate = bench_loading(roots, workers, args.batch_size, args.load_batches)
             rows.append(('data loading ({} workers)'.format(workers), 'cpu', '-', args.batch_size, rate))
 
+    print('torch {}, {} intra-op threads'.format(torch.__version__, torch.get_num_threads()))
     print('| what | device | precision | batch | samples/s |')
     print('|---|---|---|---|---|')
     for what, dev, prec, bs, rate in rows:

@@ -153,3 +153,7 @@ class KLDiMPActor(BaseActor):
 
         stats = {'Loss/total': loss.item(), **stats, **iteration_stats}
         return loss, stats
+
+
+# KeepTrack actor, importable from its original module path (ltr.actors.tracking).
+from .keep_track import TargetCandiateMatchingActor  # noqa: E402,F401

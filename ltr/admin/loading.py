@@ -9,12 +9,17 @@ classes). Other classes of the framework's own namespaces (``ltr.*``, ``pytracki
 legacy ``dlframework.*``, e.g. the user's ``ltr.admin.local.EnvironmentSettings``) are read as
 inert data objects whose modules are never imported. Anything else is refused with
 :class:`UnsafeCheckpointError` unless the caller passes ``allow_unsafe=True``.
+
+The ``constructor`` entry names the function that rebuilds the network, so :func:`load_network`
+checks it before anything runs: its module must belong to the framework or be imported already,
+and the function must be decorated with ``@model_constructor`` (see :func:`_resolve_builder`).
 """
 import importlib
 import inspect
 import logging
 import os
 import pickle
+import sys
 import tempfile
 import types
 from pathlib import Path
@@ -210,6 +215,37 @@ def _find_checkpoint(net_path: Optional[Path], checkpoint: Union[None, int, str]
     raise TypeError('checkpoint must be None, an epoch number (int) or a path (str), got {!r}'.format(checkpoint))
 
 
+_BUILDER_NAMESPACES = ('ltr.', 'pytracking.')
+
+
+def _resolve_builder(net_constr: Any, checkpoint_path: str, trust_module: bool, trust_function: bool) -> Any:
+    """The builder function a checkpoint's ``constructor`` names, checked before anything runs.
+
+    The names come from the file, so by default only a module of the framework (``ltr.*``,
+    ``pytracking.*``) or one the program has already imported may be imported, and only a function
+    decorated with :func:`~ltr.admin.model_constructor.model_constructor` may be called. The caller's
+    own ``constructor_module`` / ``constructor_fun_name`` (or ``allow_unsafe``) lift the checks.
+    """
+    module, name = str(net_constr.fun_module), str(net_constr.fun_name)
+    where = '{}.{}'.format(module, name)
+    if not trust_module and not (module.startswith(_BUILDER_NAMESPACES) or module in sys.modules):
+        raise UnsafeCheckpointError(
+            "Refusing to load '{}': its network builder {} lies outside the ltr/pytracking packages and its module "
+            "is not imported. Import that module before loading, pass constructor_module=..., or, if you trust "
+            "the file, allow_unsafe=True.".format(checkpoint_path, where))
+    try:
+        net_fun = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise CheckpointError("The network in '{}' is built by {}, which does not exist in this installation: "
+                              "{}".format(checkpoint_path, where, e)) from e
+    if not trust_function and not getattr(net_fun, 'is_model_constructor', False):
+        raise UnsafeCheckpointError(
+            "Refusing to load '{}': it names {} as its network builder, which is not a function decorated with "
+            "@model_constructor. Pass constructor_fun_name=... to choose the builder, or, if you trust the file, "
+            "allow_unsafe=True.".format(checkpoint_path, where))
+    return net_fun
+
+
 def load_network(network_dir: Optional[Union[str, Path]] = None, checkpoint: Union[None, int, str] = None,
                  constructor_fun_name: Optional[str] = None, constructor_module: Optional[str] = None,
                  allow_unsafe: bool = False, **kwargs) -> Tuple[torch.nn.Module, dict]:
@@ -241,11 +277,9 @@ def load_network(network_dir: Optional[Union[str, Path]] = None, checkpoint: Uni
     net_constr.fun_module = _map_legacy_module(net_constr.fun_module)
     net_constr.kwds = dict(net_constr.kwds)
 
-    try:
-        net_fun = getattr(importlib.import_module(net_constr.fun_module), net_constr.fun_name)
-    except (ImportError, AttributeError) as e:
-        raise CheckpointError("The network in '{}' is built by {}.{}, which does not exist in this installation: "
-                              "{}".format(checkpoint_path, net_constr.fun_module, net_constr.fun_name, e)) from e
+    net_fun = _resolve_builder(net_constr, checkpoint_path,
+                               trust_module=allow_unsafe or constructor_module is not None,
+                               trust_function=allow_unsafe or constructor_fun_name is not None)
     builder_args = set(inspect.signature(net_fun).parameters)
     for arg, val in kwargs.items():
         if arg in net_constr.kwds or arg in builder_args:

@@ -24,6 +24,9 @@ def model_constructor(f: Callable) -> Callable:
         target.constructor = net_constr
         return output
 
+    # Marks the function as a network builder: ltr.admin.loading.load_network calls only builders that
+    # carry this mark, so a checkpoint cannot name an arbitrary function (e.g. os.system) to be run.
+    f_wrapper.is_model_constructor = True
     return f_wrapper
 
 

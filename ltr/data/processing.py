@@ -297,3 +297,7 @@ class KLDiMPProcessing(DiMPProcessing):
             data['train_label_density'] = self._generate_label_density(data['train_anno'])
             data['test_label_density'] = self._generate_label_density(data['test_anno'])
         return data
+
+
+# KeepTrack processing, importable from its original module path (ltr.data.processing).
+from .processing_candidate_matching import TargetCandiateMatchingProcessing  # noqa: E402,F401

@@ -471,3 +471,31 @@ def sample_box_gmm(mean_box: torch.Tensor, proposal_sigma, gt_sigma=None, num_sa
         proposal_density = torch.cat((torch.Tensor([-1]), proposal_density))
         gt_density = torch.cat((torch.Tensor([1]), gt_density))
     return proposals, proposal_density, gt_density
+
+
+def find_local_maxima(scores: torch.Tensor, th: float, ks: int):
+    """Local maxima of a score map: cells equal to the maximum of their ``ks x ks`` neighbourhood and above ``th``.
+
+    args:
+        scores - ``[H, W]`` map, or ``[B, 1, H, W]`` batch of maps.
+        th - minimum value of a maximum (strictly greater).
+        ks - neighbourhood size (odd); two maxima are at least ``ks // 2 + 1`` cells apart unless tied.
+    returns:
+        For a 2-D map: (coords ``[N, 2]`` (row, col) long, values ``[N]``), highest value first.
+        For a batch: lists (one entry per map) of the same.
+    """
+    if scores.dim() not in (2, 4):
+        raise ValueError('find_local_maxima expects a [H, W] or [B, 1, H, W] map, got shape {}'.format(
+            tuple(scores.shape)))
+    batched = scores.dim() == 4
+    maps = scores if batched else scores.reshape(1, 1, *scores.shape)
+    neighbourhood_max = F.max_pool2d(maps, kernel_size=ks, stride=1, padding=ks // 2)
+    peak_mask = (maps == neighbourhood_max) & (maps > th)
+    coords = torch.nonzero(peak_mask)
+    values = maps[peak_mask]
+    order = torch.argsort(-values)
+    coords, values = coords[order], values[order]
+    if not batched:
+        return coords[:, 2:], values
+    per_map = [coords[:, 0] == i for i in range(maps.shape[0])]
+    return [coords[m, 2:] for m in per_map], [values[m] for m in per_map]

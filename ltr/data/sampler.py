@@ -192,3 +192,7 @@ class ATOMSampler(TrackingSampler):
         super().__init__(datasets=datasets, p_datasets=p_datasets, samples_per_epoch=samples_per_epoch,
                          max_gap=max_gap, num_test_frames=num_test_frames, num_train_frames=num_train_frames,
                          processing=processing, frame_sample_mode=frame_sample_mode)
+
+
+# KeepTrack sampler, importable from its original module path (ltr.data.sampler).
+from .sampler_candidate_matching import SequentialTargetCandidateMatchingSampler  # noqa: E402,F401

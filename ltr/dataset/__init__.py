@@ -6,3 +6,5 @@ from .tracking_net import TrackingNet
 from .imagenetvid import ImagenetVID
 from .coco import MSCOCO
 from .coco_seq import MSCOCOSeq
+from .lasot_candidate_matching import LasotCandidateMatching
+from .got10k_candidate_matching import Got10kCandidateMatching

@@ -20,11 +20,14 @@ class SyntheticTracking(BaseVideoDataset):
         num_sequences - number of training sequences (seeds 0 .. num_sequences-1).
         num_frames - frames per sequence.
         frame_size - (width, height) of the frames.
-        cache_size - rendered-sequence objects kept per process (each holds its textures).
+        cache_size - rendered-sequence objects kept per process (each holds its textures, several MB); the
+            annotations (small) of all sequences stay cached.
     """
 
     def __init__(self, num_sequences: int = 1000, num_frames: int = 120, frame_size: Tuple[int, int] = (320, 240),
                  cache_size: int = 32):
+        # Read by the base class to size its annotation cache: annotating a sequence costs ~0.1 s, keep them all.
+        self.anno_cache_size = max(int(num_sequences), 1)
         super().__init__('SyntheticTracking', root='<procedural>', image_loader=None)
         self.specs = synthetic.split_specs('train', num_sequences, num_frames, tuple(frame_size))
         self.sequence_list = [s.name for s in self.specs]

@@ -102,7 +102,8 @@ def calc_seq_err_robust(pred_bb, anno_bb, dataset: str, target_visible=None, *,
 
     args:
         pred_bb: ``[N_pred, 4]`` predicted boxes ``[x, y, w, h]`` (tensor or array).
-        anno_bb: ``[N, 4]`` ground-truth boxes ``[x, y, w, h]``; NaN rows mean "unknown".
+        anno_bb: ``[N, 4]`` ground-truth boxes ``[x, y, w, h]``; a row with a NaN means "unknown"
+            (an invalid frame).
         dataset: Dataset short name; ``'uav'`` and ``'lasot'`` have their own rules as in the original.
         target_visible: Optional ``[N]`` bool/0-1 flags, False where the target is absent.
         results_path: Only used to name the file in error messages.
@@ -179,7 +180,9 @@ def _seq_errors(pred_bb: np.ndarray, anno_bb: np.ndarray, dataset: str, visible:
     bad[0] = False
 
     with np.errstate(invalid='ignore'):
-        valid = (anno_bb[:, 2:] > 0.0).all(1)
+        # A partly-NaN ground-truth row (e.g. only x unknown) is as unknown as a fully-NaN one; the
+        # original would stop on the resulting NaN overlap instead.
+        valid = (anno_bb[:, 2:] > 0.0).all(1) & ~anno_nan
     if visible is not None:
         visible = visible.astype(bool).reshape(-1)
         if visible.size != n_anno:

@@ -11,6 +11,16 @@ Layout (``results_dir`` = ``<results_path>/<tracker>/<param>[_<runid:03d>]``):
 
 Every file is written to a temporary name and renamed, and the box file(s) last, so a run killed at
 any point leaves either complete results or none for a sequence; sequences with results are skipped.
+
+Bad input (each case is tested):
+
+- an invalid initial box (width or height <= 0, NaN/inf, neither 4 values nor an 8-value polygon, fully
+  outside the first frame) stops that sequence with one ``InvalidInitBoxError`` naming the sequence and the box; no result
+  file is written, the other sequences run, and ``run_tracker.py`` exits with status 1 listing it. A box
+  partly outside the image is valid;
+- grayscale frames are given to the tracker as 3-channel RGB (the gray value replicated);
+- a missing or unreadable frame in the middle of a sequence stops that sequence with one error naming
+  the frame file and the sequence; no (partial) result file is written, the other sequences run.
 """
 import csv
 import io

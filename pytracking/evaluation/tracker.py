@@ -135,6 +135,23 @@ def read_image(image_file: str, seq_name: Optional[str] = None) -> np.ndarray:
         raise FrameReadError("{}cannot read frame '{}' ({})".format(where, image_file, e)) from e
 
 
+def _split_boxes(optional_box) -> List[List[float]]:
+    """``None`` -> []; ``[x, y, w, h]`` -> one box; a flat list of 4*k values or a list of boxes -> k boxes."""
+    if optional_box is None:
+        return []
+    vals = list(optional_box)
+    if vals and all(isinstance(v, (list, tuple, np.ndarray)) for v in vals):
+        boxes = [list(v) for v in vals]
+    else:
+        if len(vals) == 0 or len(vals) % 4 != 0:
+            raise InvalidInitBoxError("The initial box needs 4 values per target (x y w h), got {}".format(vals))
+        boxes = [vals[i:i + 4] for i in range(0, len(vals), 4)]
+    for b in boxes:
+        if len(b) != 4:
+            raise InvalidInitBoxError("The initial box needs 4 values (x y w h), got {}".format(b))
+    return [[float(v) for v in b] for b in boxes]
+
+
 def _display_available() -> bool:
     if sys.platform.startswith('linux'):
         return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
@@ -390,223 +407,86 @@ class Tracker:
             tracker.initialize_features()
         return tracker
 
-    def run_video(self, videofilepath: str, optional_box: Optional[Seq[float]] = None, debug=None,
+    def run_video(self, videofilepath, optional_box: Optional[Seq[float]] = None, debug=None,
                   visdom_info=None, save_results: bool = False, output_video: Optional[str] = None,
-                  headless: Optional[bool] = None) -> List[List[int]]:
-        """Run the tracker on a video file.
+                  headless: Optional[bool] = None, fps: Optional[float] = None) -> List[List[int]]:
+        """Run the tracker on a video file, an image folder or a camera.
 
         args:
-            videofilepath: Path of the video file (anything OpenCV reads).
-            optional_box: Initial ``[x, y, w, h]`` box; when None it is selected with the mouse (needs a display).
+            videofilepath: Video file, folder of images, or camera index (int or digit string).
+            optional_box: Initial ``[x, y, w, h]`` box, or several boxes (a flat list of 4*k values or a list of
+                boxes), one target each. When None the targets are drawn with the mouse (needs a window).
             debug: Debug level.
             visdom_info: Visdom server info.
-            save_results: Write the boxes to ``<results_dir>/video_<video name>.txt``.
-            output_video: Optional path of an annotated output video (e.g. ``out.mp4``).
-            headless: Do not open windows (default: True when no display is available).
+            save_results: Write the boxes to ``<results_dir>/video_<name>.txt`` (target 1; further targets to
+                ``video_<name>_<id>.txt``), tab-separated integers as the original.
+            output_video: Optional path of the annotated output video (boxes and frame rate drawn).
+            headless: Open no window (default: when OpenCV has no GUI support or there is no display).
+            fps: Frame rate of an image-folder source (for the output video; default 25).
         returns:
-            The list of integer ``[x, y, w, h]`` boxes, one per frame.
+            The integer ``[x, y, w, h]`` boxes of target 1, one per frame from its first frame on.
         """
-        import cv2 as cv
+        from pytracking.evaluation import _live
 
-        if not os.path.isfile(videofilepath):
-            raise FileNotFoundError("Video file not found: '{}'".format(videofilepath))
-        if headless is None:
-            headless = not _display_available()
-        if headless and optional_box is None:
-            raise ValueError("No display available: give the initial box with --optional_box x y w h")
-
-        tracker = self._create_live_tracker(debug, visdom_info)
-        multi = isinstance(tracker, MultiObjectWrapper)
-
-        def _init_info(box):
-            if multi:
-                return {'init_bbox': OrderedDict({1: list(box)}), 'init_object_ids': [1], 'object_ids': [1],
-                        'sequence_object_ids': [1]}
-            return {'init_bbox': list(box)}
-
-        cap = cv.VideoCapture(videofilepath)
-        success, frame_bgr = cap.read()
-        if not success:
-            cap.release()
-            raise OSError("Could not read a frame from video file '{}'".format(videofilepath))
-
-        display_name = 'Display: ' + self.name
-        if not headless:
-            cv.namedWindow(display_name, cv.WINDOW_NORMAL | cv.WINDOW_KEEPRATIO)
-            cv.resizeWindow(display_name, 960, 720)
-
-        def _select_box(frame):
-            disp = frame.copy()
-            cv.putText(disp, 'Select target ROI and press ENTER', (20, 30), cv.FONT_HERSHEY_COMPLEX_SMALL,
-                       1.5, (0, 0, 0), 1)
-            x, y, w, h = cv.selectROI(display_name, disp, fromCenter=False)
-            return [x, y, w, h]
-
-        box = list(optional_box) if optional_box is not None else _select_box(frame_bgr)
-        validate_init_box(box, frame_bgr.shape, Path(videofilepath).name)
-        # OpenCV decodes BGR; trackers take RGB like the dataset frames.
-        tracker.initialize(cv.cvtColor(frame_bgr, cv.COLOR_BGR2RGB), _init_info(box))
-        output_boxes = [[int(v) for v in box]]
-
-        writer = None
-        if output_video is not None:
-            fps = cap.get(cv.CAP_PROP_FPS) or 25.0
-            h, w = frame_bgr.shape[:2]
-            os.makedirs(os.path.dirname(os.path.abspath(output_video)), exist_ok=True)
-            fourcc = 'MJPG' if output_video.lower().endswith('.avi') else 'mp4v'
-            writer = cv.VideoWriter(output_video, cv.VideoWriter_fourcc(*fourcc), fps, (w, h))
-            if not writer.isOpened():
-                cap.release()
-                raise OSError("Could not open '{}' for writing a video ({} codec)".format(output_video, fourcc))
-            writer.write(self._draw_box(frame_bgr, output_boxes[0]))
-
+        boxes = _split_boxes(optional_box)
+        headless = self._live_headless(headless)
+        if headless and not boxes:
+            raise InvalidInitBoxError("No window can be opened (headless mode): give the initial box with "
+                             "--optional_box x y w h")
+        source = _live.open_source(videofilepath, fps=fps)
         try:
-            while True:
-                ret, frame_bgr = cap.read()
-                if not ret or frame_bgr is None:
-                    break
-                out = tracker.track(cv.cvtColor(frame_bgr, cv.COLOR_BGR2RGB), {})
-                state = out['target_bbox'][1] if multi else out['target_bbox']
-                state = [int(s) for s in state]
-                output_boxes.append(state)
-                frame_disp = self._draw_box(frame_bgr, state)
-                if writer is not None:
-                    writer.write(frame_disp)
-                if not headless:
-                    for i, text in enumerate(['Tracking!', 'Press r to reset', 'Press q to quit']):
-                        cv.putText(frame_disp, text, (20, 30 + 25 * i), cv.FONT_HERSHEY_COMPLEX_SMALL, 1,
-                                   (0, 0, 0), 1)
-                    cv.imshow(display_name, frame_disp)
-                    key = cv.waitKey(1)
-                    if key == ord('q'):
-                        break
-                    if key == ord('r'):
-                        box = _select_box(frame_bgr)
-                        tracker.initialize(cv.cvtColor(frame_bgr, cv.COLOR_BGR2RGB), _init_info(box))
-                        output_boxes[-1] = list(box)
-        finally:
-            cap.release()
-            if writer is not None:
-                writer.release()
-            if not headless:
-                cv.destroyAllWindows()
-
+            tracker = self._create_live_tracker(debug, visdom_info)
+        except BaseException:
+            source.release()
+            raise
+        live = _live.run_live(tracker, isinstance(tracker, MultiObjectWrapper), source, boxes, output_video,
+                              headless, 'Display: ' + self.name,
+                              validate_box=lambda b, shape: validate_init_box(b, shape, source.name))
+        per_object = {obj_id: [[int(v) for v in b] for b in track if b is not None]
+                      for obj_id, track in live.results.items()}
         if save_results:
             from pytracking.evaluation.running import save_boxes
-            bbox_file = os.path.join(self.results_dir, 'video_{}.txt'.format(Path(videofilepath).stem))
-            save_boxes(bbox_file, output_boxes)
-        return output_boxes
+            for obj_id, obj_boxes in per_object.items():
+                suffix = '' if obj_id == 1 else '_{}'.format(obj_id)
+                save_boxes(os.path.join(self.results_dir, 'video_{}{}.txt'.format(source.name, suffix)), obj_boxes)
+        return per_object.get(1, [])
 
     @staticmethod
-    def _draw_box(frame_bgr: np.ndarray, state, color=(0, 255, 0)) -> np.ndarray:
-        import cv2 as cv
-        disp = frame_bgr.copy()
-        x, y, w, h = [int(round(s)) for s in state]
-        cv.rectangle(disp, (x, y), (x + w, y + h), color, 5)
-        return disp
+    def _live_headless(headless: Optional[bool]) -> bool:
+        from pytracking.evaluation import _live
+        if headless is None:
+            return not _live.gui_available()
+        if not headless and not _live.gui_available():
+            raise RuntimeError("Cannot open a window: OpenCV has no GUI support (opencv-python-headless) or no "
+                               "display is set; run headless with --optional_box x y w h")
+        return bool(headless)
 
-    def run_webcam(self, debug=None, visdom_info=None) -> None:
-        """Run the tracker on the webcam; draw boxes with the mouse (several objects allowed), r resets, q quits."""
-        import cv2 as cv
+    def run_webcam(self, debug=None, visdom_info=None, source=0, optional_box: Optional[Seq[float]] = None,
+                   output_video: Optional[str] = None, headless: Optional[bool] = None) -> None:
+        """Run the tracker on the webcam (or another ``source``): draw one or several target boxes with the
+        mouse at any time (each becomes a new target), r drops all targets, q quits.
 
-        if not _display_available():
-            raise RuntimeError("run_webcam needs a display (no DISPLAY is set)")
-        tracker = self._create_live_tracker(debug, visdom_info)
-        multi = isinstance(tracker, MultiObjectWrapper)
-
-        class UIControl:
-            def __init__(self):
-                self.mode = 'init'
-                self.tl = (-1, -1)
-                self.br = (-1, -1)
-                self.new_init = False
-
-            def mouse_callback(self, event, x, y, flags, param):
-                if event == cv.EVENT_LBUTTONDOWN and self.mode == 'init':
-                    self.tl = self.br = (x, y)
-                    self.mode = 'select'
-                elif event == cv.EVENT_MOUSEMOVE and self.mode == 'select':
-                    self.br = (x, y)
-                elif event == cv.EVENT_LBUTTONDOWN and self.mode == 'select':
-                    self.br = (x, y)
-                    self.mode = 'init'
-                    self.new_init = True
-
-            def get_bb(self):
-                x0, x1 = sorted([self.tl[0], self.br[0]])
-                y0, y1 = sorted([self.tl[1], self.br[1]])
-                return [x0, y0, x1 - x0, y1 - y0]
-
-        ui = UIControl()
-        cap = cv.VideoCapture(0)
-        display_name = 'Display: ' + self.name
-        cv.namedWindow(display_name, cv.WINDOW_NORMAL | cv.WINDOW_KEEPRATIO)
-        cv.resizeWindow(display_name, 960, 720)
-        cv.setMouseCallback(display_name, ui.mouse_callback)
-
-        next_object_id = 1
-        sequence_object_ids = []
-        prev_output = OrderedDict()
-        try:
-            while True:
-                ret, frame_bgr = cap.read()
-                if not ret:
-                    raise OSError("Could not read from the webcam")
-                frame = cv.cvtColor(frame_bgr, cv.COLOR_BGR2RGB)
-                frame_disp = frame_bgr.copy()
-                info = OrderedDict(previous_output=prev_output)
-                if ui.new_init:
-                    ui.new_init = False
-                    box = ui.get_bb()
-                    if multi:
-                        info['init_object_ids'] = [next_object_id]
-                        info['init_bbox'] = OrderedDict({next_object_id: box})
-                        sequence_object_ids.append(next_object_id)
-                        next_object_id += 1
-                    else:
-                        tracker.initialize(frame, {'init_bbox': box})
-                        sequence_object_ids = [1]
-                        prev_output = OrderedDict()
-                        continue
-
-                if ui.mode == 'select':
-                    cv.rectangle(frame_disp, ui.tl, ui.br, (255, 0, 0), 2)
-
-                if sequence_object_ids:
-                    info['sequence_object_ids'] = sequence_object_ids
-                    out = tracker.track(frame, info)
-                    prev_output = OrderedDict(out)
-                    boxes = out.get('target_bbox', {})
-                    if not isinstance(boxes, (dict, OrderedDict)):
-                        boxes = {1: boxes}
-                    for obj_id, state in boxes.items():
-                        frame_disp = self._draw_box(frame_disp, state,
-                                                    _tracker_disp_colors[(int(obj_id) - 1) % 9 + 1])
-
-                for i, text in enumerate(['Select target', 'Press r to reset', 'Press q to quit']):
-                    cv.putText(frame_disp, text, (20, 30 + 25 * i), cv.FONT_HERSHEY_COMPLEX_SMALL, 1, (0, 0, 0), 1)
-                cv.imshow(display_name, frame_disp)
-                key = cv.waitKey(1)
-                if key == ord('q'):
-                    break
-                if key == ord('r'):
-                    next_object_id = 1
-                    sequence_object_ids = []
-                    prev_output = OrderedDict()
-                    if multi:
-                        tracker.initialize(frame, {'object_ids': [], 'init_object_ids': [],
-                                                   'init_bbox': OrderedDict()})
-                    ui.mode = 'init'
-        finally:
-            cap.release()
-            cv.destroyAllWindows()
+        ``optional_box``, ``output_video`` and ``headless`` are as in :meth:`run_video`; headless mode needs
+        ``optional_box``.
+        """
+        self.run_video(source, optional_box=optional_box, debug=debug, visdom_info=visdom_info,
+                       output_video=output_video, headless=headless)
 
     # ------------------------------------------------------------------ VOT toolkit
     def run_vot(self, debug=None, visdom_info=None) -> None:
         """Run the tracker as a VOT toolkit tracker (short-term protocol; see :mod:`pytracking.evaluation.vot`).
 
-        The initial polygon is turned into a box with ``params.vot_anno_conversion_type``.
+        The initial region is taken as a polygon and turned into a box with ``params.vot_anno_conversion_type``.
         """
+        self._run_vot_session('polygon', debug, visdom_info)
+
+    def run_vot2020(self, debug=None, visdom_info=None) -> None:
+        """Run the tracker in the bounding-box experiments of the VOT2020+ toolkit: the initial region is a
+        rectangle ``[x, y, w, h]`` used as the initial box as it is; boxes are reported as rectangles.
+        (Mask output for segmentation trackers is not supported here.)"""
+        self._run_vot_session('rectangle', debug, visdom_info)
+
+    def _run_vot_session(self, region_format: str, debug, visdom_info) -> None:
         from pytracking.evaluation import vot
 
         params = self.get_parameters()
@@ -619,9 +499,13 @@ class Tracker:
         if hasattr(tracker, 'initialize_features'):
             tracker.initialize_features()
 
-        handle = vot.VOT('polygon')
-        polygon = [c for p in handle.region().points for c in (p.x, p.y)]
-        init_state = vot_polygon_to_box(polygon, getattr(params, 'vot_anno_conversion_type', 'preserve_area'))
+        handle = vot.VOT(region_format)
+        region = handle.region()
+        if region_format == 'polygon':
+            polygon = [c for p in region.points for c in (p.x, p.y)]
+            init_state = vot_polygon_to_box(polygon, getattr(params, 'vot_anno_conversion_type', 'preserve_area'))
+        else:
+            init_state = [float(region.x), float(region.y), float(region.width), float(region.height)]
         image_path = handle.frame()
         if not image_path:
             handle.quit()

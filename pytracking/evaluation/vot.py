@@ -6,6 +6,7 @@ initial region) in, ``output.txt`` (one region per frame, ``x,y,w,h`` or ``x1,y1
 """
 import collections
 import logging
+import os
 from typing import List, Optional, Union
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,11 @@ try:
     TRAX = True
 except ImportError:  # optional dependency: fall back to the file protocol
     TRAX = False
+
+
+class VOTToolkitError(FileNotFoundError):
+    """Neither a TraX connection nor the file protocol's input files are available."""
+
 
 Rectangle = collections.namedtuple('Rectangle', ['x', 'y', 'width', 'height'])
 Point = collections.namedtuple('Point', ['x', 'y'])
@@ -73,7 +79,7 @@ class VOT:
     def __init__(self, region_format: str):
         if region_format not in ('rectangle', 'polygon'):
             raise ValueError("region_format must be 'rectangle' or 'polygon', got '{}'".format(region_format))
-        self._closed = False
+        self._closed = True  # nothing to close (or write) until the session is set up
         if TRAX:
             options = trax.server.ServerOptions(region_format, trax.image.PATH)
             self._trax = trax.server.Server(options)
@@ -88,6 +94,13 @@ class VOT:
             self._image = str(request.image)
             self._trax.status(request.region)
         else:
+            missing = [f for f in ('images.txt', 'region.txt') if not os.path.isfile(f)]
+            if missing:
+                raise VOTToolkitError(
+                    "No VOT toolkit session: the 'trax' Python module is not installed and the working directory "
+                    "'{}' has no {} (the legacy file protocol). Install the toolkit's TraX bindings "
+                    "('pip install vot-trax') or start the tracker from the VOT toolkit.".format(
+                        os.getcwd(), ' / '.join(missing)))
             with open('images.txt') as f:
                 self._files: List[str] = [x.strip('\n') for x in f if x.strip()]
             with open('region.txt') as f:
@@ -97,6 +110,7 @@ class VOT:
             self._region = convert_region(parsed, region_format)
             self._frame = 0  # index of the frame the next frame() call returns
             self._result: List[Region] = []
+        self._closed = False
 
     def region(self) -> Region:
         """The initial region."""

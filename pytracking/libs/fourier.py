@@ -135,12 +135,16 @@ def get_frequency_coord(sz: Union[torch.Tensor, Sequence[int]], add_complex_dim:
 
 @tensor_operation
 def shift_fs(a: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Translate a signal by modulating its centered Fourier coefficients.
+    """Translate a signal by modulating its centered Fourier coefficients (the original's convention).
+
+    Coefficient (ky, kx) is multiplied by ``exp(i * (shift[0] * ky + shift[1] * kx))``, so the series
+    f(y, x) becomes f(y + shift[0] * H / (2 pi), x + shift[1] * W / (2 pi)): with
+    shift = 2 pi s / size, the result at x is the input at x + s (``torch.roll`` by -s).
 
     args:
-        a: centered half-spectrum [N, C, H, W', 2].
-        shift: (vertical, horizontal) shift in radians per unit frequency, i.e. the spatial shift
-            normalized to [-pi, pi] over the signal size (2*pi*shift_px/size).
+        a: centered half-spectrum [N, C, H, W', 2] of a series of size (H, 2*W'-1).
+        shift: (vertical, horizontal) phase step in radians per unit frequency, i.e. the spatial
+            shift normalized to [-pi, pi] over the signal size (2*pi*shift_px/size).
     """
     if a.dim() != 5:
         raise ValueError('shift_fs: a must be Fourier coefficients of shape [N, C, H, W, 2], got shape {}.'.format(

@@ -30,12 +30,22 @@ def _total(v: Any) -> torch.Tensor:
 
 
 def _as_vector(v: Any) -> torch.Tensor:
-    """A detached 1D CPU float tensor of the values of ``v`` (scalar tensor, number or list of them)."""
-    return torch.as_tensor(_total(v)).detach().float().cpu().view(-1)
+    """A detached 1D CPU tensor of the values of ``v`` (scalar tensor, number or list of them).
+
+    The precision of the problem is kept (a float64 problem records float64 losses; concatenation
+    with the initial empty float32 record promotes), so the recorded values are the loss itself,
+    not a float32 rounding of it. Python numbers are recorded as float64.
+    """
+    t = _total(v)
+    t = torch.as_tensor(t, dtype=torch.float64) if not isinstance(t, torch.Tensor) else t.detach()
+    if not t.is_floating_point():
+        t = t.double()
+    return t.cpu().view(-1)
 
 
 def _grad_norm(grad: TensorList) -> torch.Tensor:
-    return sum(grad.view(-1) @ grad.view(-1)).detach().float().cpu().sqrt().view(-1)
+    """Euclidean norm of a gradient TensorList as a detached 1D CPU tensor, in the gradient's precision."""
+    return _as_vector(sum(grad.view(-1) @ grad.view(-1))).sqrt()
 
 
 def _plot_graph(values: torch.Tensor, fig_num: int, title: str) -> None:
@@ -313,7 +323,7 @@ class ConjugateGradient(_GaussNewtonOperator, ConjugateGradientBase):
         if num_cg_iter == 0:
             return
 
-        lossvec = torch.zeros(2) if self.debug else None
+        lossvec = torch.zeros(2, dtype=torch.float64) if self.debug else None
 
         self._linearize()
         if self.debug:
@@ -496,8 +506,8 @@ class _GradientDescentBase:
             return
 
         if self.debug:
-            lossvec = torch.zeros(num_iter + 1)
-            grad_mags = torch.zeros(num_iter + 1)
+            lossvec = torch.zeros(num_iter + 1, dtype=torch.float64)
+            grad_mags = torch.zeros(num_iter + 1, dtype=torch.float64)
 
         for i in range(num_iter):
             self.x.requires_grad_(True)

@@ -119,6 +119,39 @@ def test_foreign_object_refused_without_executing(builder_module, tmp_path):
     assert marker.exists()
 
 
+def test_constructor_cannot_name_arbitrary_functions(builder_module, tmp_path, monkeypatch):
+    # The constructor entry names a function that load_network calls: it must not be able to name
+    # os.system (module already imported, function not a @model_constructor builder) ...
+    from ltr.admin.model_constructor import NetConstructor
+    marker = tmp_path / 'ran.txt'
+    d = _official_dict(builder_module.tiny_net())
+    d['constructor'] = NetConstructor('system', 'os', ('touch {}'.format(marker),), {})
+    path = tmp_path / 'shell.pth.tar'
+    loading.save_checkpoint(d, path)
+    with pytest.raises(UnsafeCheckpointError, match=r'os\.system.*@model_constructor'):
+        loading.load_network(str(path))
+    assert not marker.exists()
+
+    # ... nor a module that is not imported yet, whose import alone would run code.
+    mod_name = 'side_effect_mod_{}'.format(os.getpid())
+    (tmp_path / (mod_name + '.py')).write_text(
+        'open({!r}, "w").close()\n'.format(str(marker)) + BUILDER_SRC)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    d['constructor'] = NetConstructor('tiny_net', mod_name, (), {'width': 4})
+    path2 = tmp_path / 'import.pth.tar'
+    loading.save_checkpoint(d, path2)
+    with pytest.raises(UnsafeCheckpointError, match=mod_name):
+        loading.load_network(str(path2))
+    assert not marker.exists() and mod_name not in sys.modules
+
+    # The caller's own choice of module lifts the import check (and the builder is a decorated one).
+    try:
+        net, _ = loading.load_network(str(path2), constructor_module=mod_name)
+        assert marker.exists() and type(net).__name__ == 'TinyNet'
+    finally:
+        sys.modules.pop(mod_name, None)
+
+
 def _fake_module_class(monkeypatch, module_name, class_name):
     parts = module_name.split('.')
     for i in range(1, len(parts)):  # parents must be importable for pickle to find the class

@@ -41,3 +41,70 @@ def test_indexed_png_round_trip(tmp_path):
     assert np.array_equal(il.imread_indexed(p), labels)
     pal = il._davis_palette()
     assert tuple(pal[1]) == (128, 0, 0) and tuple(pal[2]) == (0, 128, 0) and tuple(pal[3]) == (128, 128, 0)
+
+
+class _FakeJPEG:
+    """Stands in for ``jpeg4py.JPEG``: records the files it decodes, returns a fixed image."""
+    decoded = []
+
+    def __init__(self, source):
+        self.source = source
+
+    def decode(self):
+        _FakeJPEG.decoded.append(self.source)
+        return np.full((2, 3), 77, np.uint8)  # grayscale, as jpeg4py returns for 1-channel files
+
+
+class _BrokenJPEG:
+    """``jpeg4py.JPEG`` when libturbojpeg is missing: construction fails with OSError."""
+
+    def __init__(self, source):
+        raise OSError('Could not load libjpeg-turbo library')
+
+
+def _write_jpeg(tmp_path):
+    p = str(tmp_path / 'c.jpg')
+    img = np.zeros((4, 6, 3), np.uint8)
+    img[..., 2] = 200  # red in BGR
+    cv.imwrite(p, img, [cv.IMWRITE_JPEG_QUALITY, 100])
+    return p
+
+
+def test_jpeg4py_used_when_usable(tmp_path, monkeypatch):
+    import types
+    monkeypatch.setattr(il, 'jpeg4py', types.SimpleNamespace(JPEG=_FakeJPEG))
+    monkeypatch.setattr(il, '_jpeg4py_usable', None)
+    _FakeJPEG.decoded = []
+    p = _write_jpeg(tmp_path)
+    im = il.jpeg4py_loader(p)
+    assert _FakeJPEG.decoded == [p]
+    assert im.shape == (2, 3, 3) and (im == 77).all()  # grayscale replicated to RGB
+    # PNG files never go to jpeg4py
+    q = str(tmp_path / 'c.png')
+    cv.imwrite(q, np.zeros((4, 6, 3), np.uint8))
+    assert il.jpeg4py_loader(q).shape == (4, 6, 3) and _FakeJPEG.decoded == [p]
+
+
+def test_jpeg4py_without_libturbojpeg_falls_back_to_opencv(tmp_path, monkeypatch):
+    import types
+    monkeypatch.setattr(il, 'jpeg4py', types.SimpleNamespace(JPEG=_BrokenJPEG))
+    monkeypatch.setattr(il, '_jpeg4py_usable', None)
+    p = _write_jpeg(tmp_path)
+    im = il.default_image_loader(p)
+    assert il._jpeg4py_usable is False
+    assert np.array_equal(im, il.opencv_loader(p))
+    assert im.shape == (4, 6, 3) and abs(int(im[0, 0, 0]) - 200) <= 2 and im[0, 0, 1:].max() <= 2
+
+
+def test_real_jpeg4py_matches_opencv_when_installed(tmp_path, monkeypatch):
+    jpeg4py = pytest.importorskip('jpeg4py')
+    monkeypatch.setattr(il, 'jpeg4py', jpeg4py)
+    monkeypatch.setattr(il, '_jpeg4py_usable', None)
+    if not il._jpeg4py_available():
+        pytest.skip('jpeg4py is installed but libturbojpeg is missing (the OpenCV fallback is tested above)')
+    rng = np.random.default_rng(0)
+    p = str(tmp_path / 'r.jpg')
+    cv.imwrite(p, (rng.random((30, 41, 3)) * 255).astype(np.uint8), [cv.IMWRITE_JPEG_QUALITY, 90])
+    a, b = il.jpeg4py_loader(p), il.opencv_loader(p)
+    assert a.shape == b.shape == (30, 41, 3) and a.dtype == np.uint8
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # both decode with libjpeg(-turbo)

@@ -95,3 +95,42 @@ def test_topk_accuracy_hand_case():
     top1, top2 = topk_accuracy(out, tgt, topk=(1, 2))
     assert top1.item() == pytest.approx(50.0)   # rows 0 and 2
     assert top2.item() == pytest.approx(100.0)  # rows 1 and 3: the target is the 2nd best
+
+
+def _install_local_module(monkeypatch, tmp_path, module_name, source):
+    """Make ``module_name`` (a user's local.py) importable from a file, for this test only."""
+    import sys
+    path = tmp_path / (module_name.replace('.', '_') + '.py')
+    path.write_text(source)
+    monkeypatch.setitem(sys.modules, module_name, _import_file(path, module_name))
+
+
+def test_original_style_local_files_keep_working(monkeypatch, tmp_path):
+    # local.py files as the original PyTracking writes them: no base class, fewer attributes.
+    _install_local_module(monkeypatch, tmp_path, 'ltr.admin.local', (
+        "class EnvironmentSettings:\n"
+        "    def __init__(self):\n"
+        "        self.workspace_dir = '/old/ws'\n"
+        "        self.tensorboard_dir = self.workspace_dir + '/tensorboard/'\n"
+        "        self.got10k_dir = '{}'\n".format(tmp_path)))
+    _install_local_module(monkeypatch, tmp_path, 'pytracking.evaluation.local', (
+        "from pytracking.evaluation.environment import EnvSettings\n"
+        "def local_env_settings():\n"
+        "    settings = EnvSettings()\n"
+        "    settings.otb_path = '/data/otb'\n"
+        "    return settings\n"))
+    monkeypatch.delenv('LTR_WORKSPACE_DIR', raising=False)
+    env = ltr_env.env_settings()
+    assert env.workspace_dir == '/old/ws' and env.tensorboard_dir == '/old/ws/tensorboard/'
+    assert env.require_path('got10k_dir') == str(tmp_path)
+    assert env.lasot_dir == ''  # attributes the old file lacks exist, empty
+    with pytest.raises(SettingsError, match=r"'lasot_dir'.*LTR_LASOT_DIR"):
+        env.require_path('lasot_dir')
+    # The workspace override moves the derived folders with it.
+    monkeypatch.setenv('LTR_WORKSPACE_DIR', str(tmp_path / 'new'))
+    env = ltr_env.env_settings()
+    assert env.tensorboard_dir.rstrip('/') == str(tmp_path / 'new' / 'tensorboard')
+    s = pt_env.env_settings()
+    assert s.otb_path == '/data/otb'
+    monkeypatch.setenv('PYTRACKING_OTB_PATH', '/elsewhere')
+    assert pt_env.env_settings().otb_path == '/elsewhere'  # the variable wins over local.py

@@ -163,3 +163,11 @@ def test_against_plain_loop_reference(dataset, H):
         assert [(ov > t).sum().item() / n for t in th[0].tolist()] == pytest.approx(s_ref, abs=1e-12)
         assert [(ce <= t).sum().item() / n for t in th[1].tolist()] == pytest.approx(p_ref, abs=1e-12)
         assert [(cn <= t).sum().item() / n for t in th[2].tolist()] == pytest.approx(n_ref, abs=1e-12)
+
+
+def test_partly_nan_ground_truth_row_is_an_invalid_frame():
+    # only x unknown: still an unknown box (the original would stop on the NaN overlap)
+    gt = [[0, 0, 10, 10], [float('nan'), 0, 10, 10], [0, 0, 10, 10]]
+    ov, ce, cn, valid = errs([[0, 0, 10, 10], [0, 0, 0, 0], [5, 0, 10, 10]], gt, dataset='uav')
+    assert valid == [True, False, True]
+    assert ov == pytest.approx([1.0, -1.0, 1 / 3]) and ce[1] == -1.0 and cn[1] == -1.0

@@ -325,3 +325,55 @@ def test_f1_merged_runs_average(analysis_env, H):
     assert single['F1 Scores'].tolist() == pytest.approx([7 / 9, 1.0])
     merged = print_results(trks, [seq], 'lt2', merge_results=True, plot_types=('f1_prec_rec',))
     assert list(merged.index) == ['ltm_p_000'] and merged.iloc[0, 0] == pytest.approx((7 / 9 + 1) / 2)
+
+
+def test_hand_worked_scores_on_awkward_results(analysis_env, H):
+    """Every score worked out by hand on two short sequences that mix all the awkward cases."""
+    nan = float('nan')
+    box = [0, 0, 10, 10]
+    # otb, 6 frames, target absent (zero-size GT) in frame 3
+    otb = H.make_sequence('edge_otb', [box, box, box, [0, 0, 0, 0], box, box], 'otb')
+    # uav, 4 frames, unknown (NaN) GT in frame 1
+    uav = H.make_sequence('edge_uav', [box, [nan] * 4, box, box], 'uav')
+    trackers = trackerlist('edge', 'p', None, 'Edge') + trackerlist('bad', 'p', None, 'Bad')
+    edge, bad = trackers
+    # Edge/otb, 5 boxes for 6 frames: frame 0 -> GT (IoU 1); frame 1 IoU 1/3 (5 px, 0.5 normalized);
+    # frame 2 zero-size -> copies frame 1; frame 3 invalid GT; frame 4 far outside the image (IoU 0);
+    # frame 5 padded with a zero box: IoU 0, centre (-0.5, -0.5) -> 7.07 px, 0.707 normalized.
+    H.write_results(edge, 'edge_otb', [[50, 50, 3, 3], [5, 0, 10, 10], [0, 0, 0, 0], [1, 1, 10, 10],
+                                       [3000, 3000, 10, 10]])
+    # Edge/uav, 5 boxes for 4 frames (last one dropped): frame 1 zero-size but GT unknown, so not filled;
+    # frame 2 zero-size copies that zero box (IoU 0, 7.07 px); frame 3 exact.
+    H.write_results(edge, 'edge_uav', [[50, 50, 3, 3], [0, 0, 0, 0], [0, 0, 0, 0], box, [7, 7, 7, 7]])
+    # Bad: a NaN box, counted as a failure; on uav it falls on the unknown-GT frame (stays invalid) and
+    # is inherited by the zero-size box of frame 2 (a failure).
+    H.write_results(bad, 'edge_otb', [box, box, [nan] * 4, box, box, box])
+    H.write_results(bad, 'edge_uav', [box, [nan] * 4, [0, 0, 0, 0], box])
+
+    with pytest.raises(InvalidResultsError, match=r"bad/p/edge_otb\.txt.*frame 2 \(line 3\)"):
+        print_results(trackers, [otb, uav], 'edges', plot_types=ALL_TYPES)
+    df = print_results(trackers, [otb, uav], 'edges', plot_types=ALL_TYPES, invalid_pred_as_failure=True)
+    # Success counts frames with IoU > t for the 21 thresholds, centre precision counts error <= t; invalid
+    # frames never succeed, but their centre error is -1 on uav and their normalized error -1 everywhere
+    # (the original's convention), so they count as precise there. Denominators: all GT frames.
+    # Edge: otb IoUs 1, 1/3, 1/3, -, 0, 0 -> 3 frames for t <= 0.3 (7 thresholds), 1 for 0.35..0.95 (13);
+    #       uav IoUs 1, -, 0, 1 -> 2 frames for t < 1 (20 thresholds).
+    edge_seq = {'AUC': [(3 * 7 + 13) / 21 / 6, 2 * 20 / 21 / 4], 'OP50': [1 / 6, 2 / 4], 'OP75': [1 / 6, 2 / 4],
+                'Precision': [4 / 6, 4 / 4], 'Norm Precision': [2 / 6, 3 / 4]}
+    # Bad: otb IoUs 1, 1, 0 (NaN), -, 1, 1; centre 0, 0, inf, inf, 0, 0; normalized 0, 0, inf, -1, 0, 0.
+    #      uav IoUs 1, -, 0 (inherited failure), 1; centre 0, -1, inf, 0; normalized 0, -1, inf, 0.
+    bad_seq = {'AUC': [4 * 20 / 21 / 6, 2 * 20 / 21 / 4], 'OP50': [4 / 6, 2 / 4], 'OP75': [4 / 6, 2 / 4],
+               'Precision': [4 / 6, 3 / 4], 'Norm Precision': [5 / 6, 3 / 4]}
+    for name, per_seq in (('Edge', edge_seq), ('Bad', bad_seq)):
+        for col, (a, b) in per_seq.items():
+            assert df.loc[name, col] == pytest.approx((a + b) / 2 * 100, abs=1e-9), (name, col)
+    assert df.loc['Edge', 'AUC'] == pytest.approx(100 * 47 / 126) and df.loc['Bad', 'AUC'] == pytest.approx(500 / 9)
+
+    # exclude_invalid_frames: the otb denominators drop to 5 valid frames (the invalid frame still
+    # counts for the normalized precision, as in the original).
+    ex = print_results(trackers[:1], [otb], 'edges_ex', plot_types=ALL_TYPES, exclude_invalid_frames=True)
+    assert ex.loc['Edge'].tolist() == pytest.approx([34 / 105 * 100, 20.0, 20.0, 80.0, 40.0])
+    # per-sequence average overlap over valid frames
+    per_seq = print_per_sequence_results(trackers, [otb, uav], 'edges', invalid_pred_as_failure=True)
+    assert per_seq['Edge'].tolist() == pytest.approx([(1 + 2 / 3) / 5 * 100, 2 / 3 * 100])
+    assert per_seq['Bad'].tolist() == pytest.approx([80.0, 2 / 3 * 100])

@@ -262,3 +262,84 @@ def test_frames_out_of_range_are_reported(lasot_tree, fx):
     ds = Lasot(lasot_tree[0], vid_ids=[1])
     with pytest.raises(IndexError, match='24 annotated frames'):
         ds.get_frames(0, [24], anno=ds.get_sequence_info(0))
+
+
+def test_got10k_vot_splits_are_the_train_set_minus_the_vot_overlap(fx):
+    def read(name):
+        with open(os.path.join(DATA_SPECS_DIR, name)) as f:
+            return [line.strip() for line in f if line.strip()]
+    vot_train = [int(v) for v in read('got10k_vot_train_split.txt')]
+    vot_val = [int(v) for v in read('got10k_vot_val_split.txt')]
+    train = set(int(v) for v in read('got10k_train_split.txt'))
+    val = set(int(v) for v in read('got10k_val_split.txt'))
+    excluded = read('got10k_vot_exclude.txt')
+    assert len(vot_train) == len(set(vot_train)) == 7086 and len(vot_val) == len(set(vot_val)) == 1249
+    assert len(excluded) == len(set(excluded)) == 1000
+    assert all(name.startswith('GOT-10k_Train_') for name in excluded)
+    # vottrain / votval are the train / val splits without the sequences excluded for the VOT challenge; the
+    # original lists index those by their GOT-10k number.
+    excluded_ids = {int(name.rsplit('_', 1)[1]) for name in excluded}
+    assert set(vot_train) <= train and set(vot_val) <= val
+    assert set(vot_train) | set(vot_val) | excluded_ids == set(range(9335))
+    assert excluded_ids.isdisjoint(vot_train) and excluded_ids.isdisjoint(vot_val)
+
+
+def test_parsed_annotations_are_cached_per_sequence(tmp_path, fx, monkeypatch):
+    """The sampler asks for a sequence's annotation on every draw: files are parsed once per process."""
+    from ltr.dataset import base_video_dataset, got10k, lasot
+    roots = {name: str(tmp_path / name) for name in ('lasot', 'got10k', 'trackingnet')}
+    fx.write_lasot(roots['lasot'])
+    fx.write_got10k(roots['got10k'])
+    fx.write_trackingnet(roots['trackingnet'])
+    reads = []
+    original = base_video_dataset.read_box_file
+
+    def counting(path, *args, **kwargs):
+        reads.append(path)
+        return original(path, *args, **kwargs)
+    for module in (base_video_dataset, got10k, lasot, tracking_net):
+        if hasattr(module, 'read_box_file'):
+            monkeypatch.setattr(module, 'read_box_file', counting)
+
+    for ds in (Lasot(roots['lasot'], vid_ids=[1, 2]), Got10k(roots['got10k']),
+               TrackingNet(roots['trackingnet'], set_ids=[0, 1])):
+        reads.clear()
+        first = [ds.get_sequence_info(i) for i in range(ds.get_num_sequences())]
+        assert len(reads) == ds.get_num_sequences(), ds.get_name()
+        again = [ds.get_sequence_info(i) for i in range(ds.get_num_sequences())]
+        ds.get_frames(0, [0, 1])
+        assert len(reads) == ds.get_num_sequences(), ds.get_name()  # nothing parsed a second time
+        for a, b in zip(first, again):
+            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+        # The caller gets its own dict: replacing an entry does not alter the cache.
+        again[0]['bbox'] = None
+        assert ds.get_sequence_info(0)['bbox'] is not None
+
+    # A cache of size 0 parses on every call.
+    monkeypatch.setattr(BaseVideoDataset, 'anno_cache_size', 0)
+    ds = Lasot(roots['lasot'], vid_ids=[1])
+    reads.clear()
+    ds.get_sequence_info(0)
+    ds.get_sequence_info(0)
+    assert len(reads) == 2
+
+
+def test_imagenetvid_missing_and_malformed_annotations_are_named(tmp_path, fx):
+    empty = tmp_path / 'vid_empty'
+    empty.mkdir()
+    with pytest.raises(AnnotationError) as err:
+        ImagenetVID(str(empty))
+    assert os.path.join('Annotations', 'VID', 'train') in str(err.value) and 'LTR_IMAGENET_DIR' in str(err.value)
+
+    root = tmp_path / 'vid'
+    fx.write_imagenetvid(str(root))
+    xml = root / 'Annotations' / 'VID' / 'train' / 'ILSVRC2015_VID_train_0000' / 'ILSVRC2015_train_00000000' / \
+        '000005.xml'
+    text = xml.read_text()
+    xml.write_text(text.replace('<xmin>', '<xmim>').replace('</xmin>', '</xmim>'))
+    with pytest.raises(AnnotationError, match='000005.xml.*bndbox/xmin'):
+        ImagenetVID(str(root))
+    xml.write_text(text[:-20])
+    with pytest.raises(AnnotationError, match='ILSVRC2015_train_00000000'):
+        ImagenetVID(str(root))
+    assert not (root / 'cache.json').exists()  # nothing half-parsed was cached

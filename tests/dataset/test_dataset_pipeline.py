@@ -109,11 +109,12 @@ def test_dimp_batch_has_the_actor_layout(all_datasets):
                     prop = data['test_proposals'][f, b, p].tolist()
                     assert data['proposal_iou'][f, b, p].item() == pytest.approx(2 * _brute_iou(gt, prop) - 1,
                                                                                  abs=1e-5)
-        # labels: the Gaussian at the target centre in each crop
-        for f in range(n_train):
-            for b in range(batch_size):
-                ref = _closed_form_label(data['train_anno'][f, b].tolist())
-                assert torch.allclose(data['train_label'][f, b], ref, atol=1e-5)
+        # labels: the Gaussian at the target centre in each crop, for train and test frames
+        for s in ('train', 'test'):
+            for f in range(data[s + '_anno'].shape[0]):
+                for b in range(batch_size):
+                    ref = _closed_form_label(data[s + '_anno'][f, b].tolist())
+                    assert torch.allclose(data[s + '_label'][f, b], ref, atol=1e-5)
 
 
 def test_stack_dim_0_and_worker_processes_give_the_same_layout(all_datasets):

@@ -4,6 +4,7 @@ The expected values (frame numbering, zero padding, start frames, folder names, 
 benchmarks' facts, written out here independently of the loaders' tables.
 """
 import os
+import re
 
 import numpy as np
 import pytest
@@ -370,3 +371,119 @@ def test_avist_attribute_without_spec_file_is_a_clear_error(tmp_path, monkeypatc
     monkeypatch.setattr(am, 'SPEC_DIR', str(tmp_path / 'no_specs'))
     with pytest.raises(FileNotFoundError, match='avist_attributes.json'):
         get_dataset('avist', attribute='fog')
+
+
+# --------------------------------------------------------------------------- errors, every dataset name
+# (dataset name, setting, function building a valid tree and returning the annotation file to garble)
+def _tree_otb(root, helpers):
+    _info_tree(root, otb_sequence_info_list())
+    return root / 'Crossing' / 'groundtruth_rect.txt'
+
+
+def _tree_nfs(root, helpers):
+    _info_tree(root, nfs_sequence_info_list(), sep='\t')
+    return root / 'anno' / 'nfs_bee.txt'
+
+
+def _tree_uav(root, helpers):
+    _info_tree(root, uav_sequence_info_list())
+    return root / 'anno' / 'UAV123' / 'bird1_2.txt'
+
+
+def _tree_tpl(root, helpers):
+    _info_tree(root, tpl_sequence_info_list())
+    return root / 'tpl_Torus' / 'Torus_gt.txt'
+
+
+def _tree_vot(root, helpers):
+    for name in VOT2018_SEQUENCES:
+        _write(root / name / 'groundtruth.txt', '1,2,3,4\n1,2,3,4\n')
+    return root / 'bag' / 'groundtruth.txt'
+
+
+def _tree_trackingnet(root, helpers):
+    _write(root / 'TEST' / 'anno' / 'vidA.txt', '3,4,5,6\n')
+    helpers.write_image(root / 'TEST' / 'frames' / 'vidA' / '0.jpg', w=8, h=8)
+    return root / 'TEST' / 'anno' / 'vidA.txt'
+
+
+def _tree_got10k(split):
+    def build(root, helpers):
+        _got_tree(root, split, ['GOT-10k_{}_000001'.format(split.capitalize())], helpers)
+        return root / split / 'GOT-10k_{}_000001'.format(split.capitalize()) / 'groundtruth.txt'
+    return build
+
+
+def _tree_lasot(root, helpers):
+    _lasot_tree(root, expand_class_table(_LASOT_TEST), n=2)
+    return root / 'zebra' / 'zebra-10' / 'groundtruth.txt'
+
+
+def _tree_lasot_ext(root, helpers):
+    _lasot_tree(root, expand_class_table(_LASOT_EXT), n=2)
+    return root / 'jianzi' / 'jianzi-3' / 'groundtruth.txt'
+
+
+def _tree_avist(root, helpers):
+    for name in AVIST_SEQUENCES:
+        _write(root / 'anno' / (name + '.txt'), '1 2 3 4\n5 6 7 8\n')
+        _write(root / 'full_occlusion' / (name + '_full_occlusion.txt'), '0,0\n')
+        _write(root / 'out_of_view' / (name + '_out_of_view.txt'), '0,0\n')
+    return root / 'anno' / 'air_show.txt'
+
+
+def _tree_oxuva(split):
+    def build(root, helpers):
+        _oxuva_tree(root, helpers)
+        return root / 'tasks' / '{}.csv'.format(split)
+    return build
+
+
+_ERROR_CASES = [
+    ('otb', 'otb_path', _tree_otb),
+    ('nfs', 'nfs_path', _tree_nfs),
+    ('uav', 'uav_path', _tree_uav),
+    ('tpl', 'tpl_path', _tree_tpl),
+    ('tpl_nootb', 'tpl_path', _tree_tpl),
+    ('vot', 'vot_path', _tree_vot),
+    ('trackingnet', 'trackingnet_path', _tree_trackingnet),
+    ('got10k_test', 'got10k_path', _tree_got10k('test')),
+    ('got10k_val', 'got10k_path', _tree_got10k('val')),
+    ('lasot', 'lasot_path', _tree_lasot),
+    ('lasot_extension_subset', 'lasot_extension_subset_path', _tree_lasot_ext),
+    ('oxuva_dev', 'oxuva_path', _tree_oxuva('dev')),
+    ('oxuva_test', 'oxuva_path', _tree_oxuva('test')),
+    ('avist', 'avist_path', _tree_avist),
+]
+
+
+@pytest.mark.parametrize('name,setting,build', _ERROR_CASES, ids=[c[0] for c in _ERROR_CASES])
+def test_every_dataset_missing_path_is_one_clear_error(tmp_path, monkeypatch, eval_env, name, setting, build):
+    from ltr.admin.env_overrides import SettingsError
+    env_var = 'PYTRACKING_' + setting.upper()
+    monkeypatch.setenv(env_var, str(tmp_path / 'not_there'))
+    with pytest.raises(SettingsError) as e:
+        get_dataset(name)
+    assert setting in str(e.value) and env_var in str(e.value) and 'not_there' in str(e.value)
+
+
+@pytest.mark.parametrize('name,setting,build', _ERROR_CASES, ids=[c[0] for c in _ERROR_CASES])
+def test_every_dataset_malformed_annotation_line_names_the_file(tmp_path, monkeypatch, eval_env, helpers, name,
+                                                                setting, build):
+    root = tmp_path / 'data'
+    anno = build(root, helpers)
+    monkeypatch.setenv('PYTRACKING_' + setting.upper(), str(root))
+    seqs = get_dataset(name)  # the valid tree loads, with finite first boxes
+    assert len(seqs) > 0 and all(np.isfinite(s.init_bbox()).all() for s in seqs)
+    with open(str(anno)) as f:
+        lines = f.read().splitlines()
+    # The second line (the only line of one-line files) gets a non-numeric last field.
+    bad = len(lines) > 1
+    lines[1 if bad else 0] = re.sub(r'[0-9]+$', 'x', lines[1 if bad else 0])
+    _write(anno, '\n'.join(lines) + '\n')
+    with pytest.raises(AnnotationError) as e:
+        get_dataset(name)
+    rel = os.path.relpath(str(anno), str(root))
+    assert rel in str(e.value)
+    if bad and not name.startswith('oxuva'):
+        assert 'line 2' in str(e.value)

@@ -42,3 +42,82 @@ def test_run_vot_file_protocol(fake, eval_env, tmp_path, monkeypatch, helpers):
     init = [9.5, 19.5, 21.0, 11.0]
     assert np.allclose(vot_polygon_to_box([10, 20, 30, 20, 30, 30, 10, 30], 'preserve_area'), init)
     np.testing.assert_allclose(got, [[init[0] + 2 * k, init[1] + k, init[2], init[3]] for k in (1, 2, 3)])
+
+
+# --------------------------------------------------------------------------- pytracking/run_vot.py
+@pytest.mark.skipif(vot.TRAX, reason='the file protocol is used only without trax')
+def test_run_vot_command_file_protocol_with_run_id(fake, eval_env, tmp_path, monkeypatch, helpers):
+    from pytracking import run_vot
+    frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(3)]
+    work = tmp_path / 'vot_work'
+    work.mkdir()
+    (work / 'images.txt').write_text('\n'.join(frames) + '\n')
+    (work / 'region.txt').write_text('5,6,10,8\n')   # a rectangle: the polygon of its corners is given to the tracker
+    monkeypatch.chdir(work)
+    assert run_vot.main(['evaltest_velocity', 'default', '--run_id', '3', '--debug', '0']) == 0
+    lines = (work / 'output.txt').read_text().strip().split('\n')
+    assert [float(v) for v in lines[0].split(',')] == [5, 6, 15, 6, 15, 14, 5, 14]
+    init = vot_polygon_to_box([5, 6, 15, 6, 15, 14, 5, 14], 'preserve_area')
+    got = np.array([[float(v) for v in line.split(',')] for line in lines[1:]])
+    np.testing.assert_allclose(got, [[init[0] + 2 * k, init[1] + k, init[2], init[3]] for k in (1, 2)])
+    log = helpers.read_log(eval_env.log)
+    assert [e['event'] for e in log] == ['init', 'track', 'track']
+
+
+@pytest.mark.skipif(vot.TRAX, reason='without trax and without images.txt there is no session')
+def test_run_vot_without_toolkit_is_one_clear_error(fake, eval_env, tmp_path, monkeypatch, capsys):
+    from pytracking import run_vot
+    from pytracking.evaluation._cli import run_main
+    work = tmp_path / 'empty'
+    work.mkdir()
+    monkeypatch.chdir(work)
+    with pytest.raises(vot.VOTToolkitError) as e:
+        run_vot.main(['evaltest_velocity', 'default'])
+    msg = str(e.value)
+    assert 'trax' in msg and 'images.txt / region.txt' in msg and str(work) in msg and 'vot-trax' in msg
+    with pytest.raises(SystemExit) as ex:
+        run_main(lambda: run_vot.main(['evaltest_velocity', 'default']))
+    assert ex.value.code == 2
+    err = capsys.readouterr().err.strip().split('\n')
+    assert err[-1].startswith('error: No VOT toolkit session') and 'Traceback' not in '\n'.join(err)
+    assert list(work.iterdir()) == []   # no empty output.txt left behind
+    # Only the region file missing: the message names it alone.
+    (work / 'images.txt').write_text('a.jpg\n')
+    with pytest.raises(vot.VOTToolkitError, match="has no region.txt"):
+        vot.VOT('polygon')
+
+
+@pytest.mark.slow
+def test_run_vot_unknown_tracker_and_help_from_another_directory(tmp_path):
+    import os
+    import subprocess
+    import sys
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+    env = dict(os.environ)
+    env.pop('PYTHONPATH', None)
+    res = subprocess.run([sys.executable, os.path.join(repo, 'pytracking', 'run_vot.py'), 'not_a_tracker_xyz', 'p'],
+                         cwd=str(tmp_path), capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 2 and "Unknown tracker 'not_a_tracker_xyz'" in res.stderr
+    assert 'Traceback' not in res.stderr
+    res = subprocess.run([sys.executable, '-m', 'pytracking.run_vot', '--help'], cwd=str(tmp_path),
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0
+    for flag in ('tracker_name', 'tracker_param', '--run_id', '--debug', '--use_visdom', '--visdom_port'):
+        assert flag in res.stdout
+
+
+@pytest.mark.skipif(vot.TRAX, reason='the file protocol is used only without trax')
+def test_run_vot2020_rectangle_regions(fake, eval_env, tmp_path, monkeypatch, helpers):
+    from pytracking import run_vot
+    frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(3)]
+    work = tmp_path / 'vot2020'
+    work.mkdir()
+    (work / 'images.txt').write_text('\n'.join(frames) + '\n')
+    (work / 'region.txt').write_text('5.5,6,10,8\n')
+    monkeypatch.chdir(work)
+    run_vot.run_vot2020('evaltest_velocity', 'default')
+    lines = (work / 'output.txt').read_text().strip().split('\n')
+    got = np.array([[float(v) for v in line.split(',')] for line in lines])
+    # The rectangle is the initial box as it is (no polygon conversion); 2 px right, 1 px down per frame.
+    np.testing.assert_allclose(got, [[5.5, 6, 10, 8], [7.5, 7, 10, 8], [9.5, 8, 10, 8]])
+    assert helpers.read_log(eval_env.log)[0]['box'] == [5.5, 6, 10, 8]

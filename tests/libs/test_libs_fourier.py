@@ -158,12 +158,25 @@ def test_sample_fs_interpolates_signal():
 
 
 def test_shift_fs_translates_signal():
-    # Shifting by s samples: shift = 2*pi*s/size; the sampled series is the circularly shifted signal.
+    # The original's convention: coefficient k is multiplied by exp(i * k * shift), so the series
+    # f(x) = sum_k c_k exp(2 pi i k x / N) becomes f(x + shift * N / (2 pi)). With shift = 2 pi s / N
+    # the result at x is the input at x + s: torch.roll by -s (roll(a, s)[x] = a[x - s]).
     h, w = 7, 9
     a = _rand(1, 1, h, w, seed=15)
     coeffs = fourier.cfft2(a) / (h * w)
-    shifted = fourier.shift_fs(coeffs, torch.tensor([2 * math.pi * 2 / h, 2 * math.pi * -3 / w]))
-    torch.testing.assert_close(fourier.sample_fs(shifted), torch.roll(a, shifts=(2, -3), dims=(2, 3)))
+    shift = torch.tensor([2 * math.pi * 2 / h, 2 * math.pi * -3 / w], dtype=torch.float64)
+    shifted = fourier.shift_fs(coeffs, shift)
+    torch.testing.assert_close(fourier.sample_fs(shifted), torch.roll(a, shifts=(-2, 3), dims=(2, 3)))
+    # Independent reference: numpy's full FFT with the textbook shift theorem on every frequency.
+    fy = np.fft.fftfreq(h) * h
+    fx = np.fft.fftfreq(w) * w
+    phase = np.exp(1j * (shift[0].item() * fy[:, None] + shift[1].item() * fx[None, :]))
+    ref = np.fft.ifft2(np.fft.fft2(a.numpy()[0, 0]) * phase).real
+    np.testing.assert_allclose(fourier.sample_fs(shifted).numpy()[0, 0], ref, rtol=0, atol=1e-12)
+    # A sub-sample shift agrees with the trigonometric interpolant evaluated at x + s.
+    sub = fourier.shift_fs(coeffs, torch.tensor([0.0, 2 * math.pi * 0.5 / w], dtype=torch.float64))
+    fine = fourier.sample_fs(coeffs, [h, 2 * w])
+    torch.testing.assert_close(fourier.sample_fs(sub), fine[..., 1::2])
     assert fourier.shift_fs(coeffs, torch.zeros(2)) is coeffs
     with pytest.raises(ValueError):
         fourier.shift_fs(a, torch.ones(2))

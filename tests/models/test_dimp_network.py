@@ -90,15 +90,20 @@ def tracking_calls(net, num_init_samples=2, size=288, num_proposals=10):
     return target_filter, losses, scores, iou
 
 
-@pytest.mark.parametrize('name', builder_params(['dimp18', 'prdimp18', 'l2dimp18', 'super_dimp']))
+# Image sample size of the tracker's parameter files: 18 cells of 16 px for the ResNet-18 models, 22 for ResNet-50.
+TRACKING_SIZE = {'dimp18': 288, 'prdimp18': 288, 'l2dimp18': 288, 'dimp50': 352, 'prdimp50': 352, 'super_dimp': 352}
+
+
+@pytest.mark.parametrize('name', builder_params(['dimp18', 'prdimp18', 'l2dimp18', 'super_dimp', 'prdimp50']))
 def test_tracking_calls_under_no_grad(name):
     torch.manual_seed(0)
     net = BUILDERS[name]().eval()
+    size = TRACKING_SIZE[name]
     with torch.no_grad():
-        target_filter, losses, scores, iou = tracking_calls(net)
+        target_filter, losses, scores, iou = tracking_calls(net, size=size)
     assert target_filter.shape == (1, net.classifier.filter_initializer.filter_conv.out_channels, 4, 4)
     assert len(losses) == 11 and all(torch.isfinite(l) for l in losses)
-    assert scores.shape == (1, 1, 19, 19) and torch.isfinite(scores).all()
+    assert scores.shape == (1, 1, size // 16 + 1, size // 16 + 1) and torch.isfinite(scores).all()
     assert iou.shape == (1, 10) and torch.isfinite(iou).all()
     assert not target_filter.requires_grad
 
@@ -181,3 +186,73 @@ def test_prdimp_training_loss_reaches_every_parameter():
     bb_loss = KLRegression()(iou, sample_density, gt_density, mc_dim=-1)
     (clf_loss + bb_loss).backward()
     assert_all_learned_parameters_have_gradients(net)
+
+
+def test_l2dimp_training_loss_reaches_every_parameter():
+    """L2dimpnet18 (DiMPL2SteepestDescentGN: fixed Gaussian label, hinge on the background)."""
+    torch.manual_seed(0)
+    net = BUILDERS['l2dimp18']().train()
+    net.classifier.filter_optimizer.num_iter = 3
+    train, test, train_bb, test_bb, proposals = training_batch(num_frames=2, size=SIZE, seed=2)
+    scores, iou = net(train, test, train_bb, proposals)
+    assert len(scores) == 4
+
+    label = gaussian_on_score_map(test_bb)
+    clf_loss = sum(LBHinge(threshold=0.05)(s, label) for s in scores)
+    iou_loss = nn.MSELoss()(iou, torch.rand(iou.shape, generator=torch.Generator().manual_seed(3)))
+    (clf_loss + iou_loss).backward()
+    assert_all_learned_parameters_have_gradients(net)
+    opt = net.classifier.filter_optimizer
+    assert {n for n, _ in opt.named_parameters()} == {'log_step_length', 'filter_reg'}
+    assert opt.log_step_length.grad.abs() > 0 and opt.filter_reg.grad.abs() > 0
+
+
+@pytest.mark.parametrize('name', ['dimp18', 'prdimp18'])
+def test_batched_forward_equals_per_sequence_tracking_calls(name):
+    """The batched training forward keeps sequences apart: in eval mode (fixed batch-norm statistics), the
+    score maps and IoUs of every (frame, sequence) equal those computed from that sequence alone with the
+    calls the tracker makes (filter learned on its train frames, IoU modulation from its first train frame)."""
+    torch.manual_seed(0)
+    net = BUILDERS[name]().double().eval()
+    if name == 'prdimp18':
+        # The official PrDiMP initializer starts from zero weights: give it some so that it matters.
+        nn.init.normal_(net.classifier.filter_initializer.filter_conv.weight, std=0.01)
+    size, num_frames, num_sequences = 128, 2, 2
+    train, test, train_bb, _, proposals = [t.double() for t in training_batch(num_frames, num_sequences, size,
+                                                                              num_proposals=4, seed=4)]
+    with torch.no_grad():
+        scores, iou = net(train, test, train_bb, proposals, num_iter=3)
+        assert len(scores) == 4 and not torch.allclose(scores[-1][:, 0], scores[-1][:, 1])
+        for s in range(num_sequences):
+            train_feat = net.extract_backbone_features(train[:, s])
+            weights, _, _ = net.classifier.get_filter(net.extract_classification_feat(train_feat), train_bb[:, s],
+                                                      num_iter=3)
+            modulation = net.bb_regressor.get_modulation([f[:1] for f in net.get_backbone_bbreg_feat(train_feat)],
+                                                         train_bb[0, s:s + 1])
+            test_feat = net.extract_backbone_features(test[:, s])
+            expected_scores = net.classifier.classify(weights, net.extract_classification_feat(test_feat))
+            assert torch.allclose(scores[-1][:, s], expected_scores[:, 0], rtol=1e-9, atol=1e-11)
+            iou_feat = net.bb_regressor.get_iou_feat(net.get_backbone_bbreg_feat(test_feat))
+            for i in range(num_frames):
+                expected_iou = net.bb_regressor.predict_iou(modulation, [f[i:i + 1] for f in iou_feat],
+                                                            proposals[i, s:s + 1])
+                assert torch.allclose(iou[i, s], expected_iou[0], rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.slow
+def test_super_dimp_training_loss_reaches_every_unfrozen_parameter():
+    """DiMP-50 layout (bottleneck feature block) with SuperDiMP's frozen backbone layers: every trainable
+    parameter gets a gradient, the frozen ones none."""
+    torch.manual_seed(0)
+    net = BUILDERS['super_dimp']().train()
+    net.classifier.filter_optimizer.num_iter = 2
+    train, test, train_bb, test_bb, proposals = training_batch(num_frames=2, size=SIZE, seed=5)
+    scores, iou = net(train, test, train_bb, proposals)
+    label = gaussian_on_score_map(test_bb)
+    clf_loss = sum(LBHinge(threshold=0.05)(s, label) for s in scores)
+    iou_loss = nn.MSELoss()(iou, torch.rand(iou.shape, generator=torch.Generator().manual_seed(6)))
+    (clf_loss + iou_loss).backward()
+    assert_all_learned_parameters_have_gradients(net)
+    frozen = [n for n, p in net.feature_extractor.named_parameters() if not p.requires_grad]
+    assert {n.split('.')[0] for n in frozen} == {'conv1', 'bn1', 'layer1', 'layer2'}
+    assert all(p.grad is None for p in net.feature_extractor.parameters() if not p.requires_grad)

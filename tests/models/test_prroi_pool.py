@@ -110,6 +110,13 @@ def test_forward_matches_numerical_integration(scale, ph, pw):
     B, C, H, W = 3, 2, 11, 9
     feats = rng.uniform(0.5, 1.5, (B, C, H, W))  # positive so that relative errors are meaningful
     rois = _random_rois(rng, 220, B, H / scale, W / scale, scale)
+    # The bar: >= 200 rois, among them many partly outside the map and many sub-pixel ones.
+    fx1, fy1, fx2, fy2 = (rois[:, 1:] * scale).T
+    overlaps = (fx2 > -1) & (fx1 < W) & (fy2 > -1) & (fy1 < H) & (fx2 > fx1) & (fy2 > fy1)
+    inside = (fx1 >= 0) & (fy1 >= 0) & (fx2 <= W - 1) & (fy2 <= H - 1)
+    sub_pixel = (fx2 - fx1 > 0) & (fx2 - fx1 < 1) & (fy2 - fy1 > 0) & (fy2 - fy1 < 1)
+    assert rois.shape[0] >= 200
+    assert np.count_nonzero(overlaps & ~inside) >= 30 and np.count_nonzero(sub_pixel & overlaps) >= 30
     ref = _reference_pool(feats, rois, ph, pw, scale)
     assert np.count_nonzero(ref) > 0.4 * ref.size  # most rois do overlap the map
 

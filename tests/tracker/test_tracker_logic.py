@@ -278,3 +278,250 @@ def test_atom_label_function_centred_on_target():
     assert (r, c) == (9, 10)
     assert y.max().item() == pytest.approx(1.0)
     assert y[0, 0, 9, 11].item() == pytest.approx(math.exp(-0.5))
+
+
+# --------------------------------------------------------------------------- localize_advanced, more hand cases
+def test_localize_picks_the_scale_with_the_highest_peak():
+    t = _loc_tracker()
+    scores = torch.zeros(3, 1, 19, 19)
+    scores[0, 0, 9, 9] = 0.5
+    scores[1, 0, 10, 9] = 0.9
+    scores[2, 0, 9, 12] = 0.7
+    sample_pos = torch.tensor([[100., 100.]] * 3)
+    scales = torch.tensor([0.5, 1.5, 2.0])
+    vec, ind, s, flag = t.localize_target(scores, sample_pos, scales)
+    # one cell down in the 1.5-scale sample: 16 px per cell * 1.5
+    assert ind == 1 and flag == 'normal' and vec.tolist() == [24.0, 0.0]
+    assert s.shape == (3, 19, 19)
+
+
+def test_localize_target_neighbourhood_mask_boundary():
+    # target 32 px at scale 1 -> 2 cells; neighbourhood 2.2 * 2 = 4.4 cells: rows round(9 - 2.2) = 7 to
+    # round(9 + 2.2 + 1) - 1 = 11 are masked around a peak in row 9 (columns likewise).
+    t = _loc_tracker()
+    sample_pos, scales = torch.tensor([[100., 100.]]), torch.tensor([1.0])
+    for row, expected in [(11, 'normal'), (7, 'normal'), (12, 'uncertain'), (6, 'uncertain')]:
+        _, _, _, flag = t.localize_target(_scores({(9, 9): 1.0, (row, 9): 0.95}), sample_pos, scales)
+        # an unmasked second peak 3 cells away is a distractor close to the target (threshold 0.8 * 19 / 2)
+        assert flag == expected, (row, flag)
+
+
+def test_localize_distractor_distances_are_measured_from_the_previous_position():
+    t = _loc_tracker()
+    # The previous target position lies 8 cells (128 px) below the sample centre.
+    t.pos = torch.tensor([100., 100.])
+    sample_pos, scales = torch.tensor([[100. - 8 * 16, 100.]]), torch.tensor([1.0])
+    vec, _, _, flag = t.localize_target(_scores({(9, 9): 1.0, (17, 9): 0.95}), sample_pos, scales)
+    # The strongest peak (at the centre) is 8 > 7.6 cells from the previous position, the second is on it:
+    # the second one is taken.
+    assert flag == 'hard_negative' and vec.tolist() == [8 * 16, 0]
+
+
+def test_localize_hard_negatives_without_windowing():
+    t = _loc_tracker(perform_hn_without_windowing=True)
+    window = torch.ones(19, 19)
+    window[:3, :3] = 0.1
+    t.output_window = window
+    sample_pos, scales = torch.tensor([[100., 100.]]), torch.tensor([1.0])
+    raw = _scores({(9, 9): 0.6, (0, 0): 1.0})
+    vec, _, s, flag = t.localize_target(raw.clone(), sample_pos, scales)
+    # The window hides the corner peak for localisation (0.1 < 0.6), but the hard-negative test sees it
+    # unwindowed (1.0 > 0.8 * 0.6, 12.7 cells away): hard negative, centre kept; unwindowed scores returned.
+    assert flag == 'hard_negative' and vec.tolist() == [0, 0]
+    assert torch.equal(s, raw.squeeze(1))
+
+
+def test_localize_uncertain_and_hard_sample_thresholds():
+    sample_pos, scales = torch.tensor([[100., 100.]]), torch.tensor([1.0])
+    t = _loc_tracker(uncertain_threshold=0.6)
+    assert t.localize_target(_scores({(9, 9): 0.5}), sample_pos, scales)[3] == 'uncertain'
+    t = _loc_tracker(hard_sample_threshold=0.6)
+    assert t.localize_target(_scores({(9, 9): 0.5}), sample_pos, scales)[3] == 'hard_negative'
+    t = _loc_tracker(uncertain_threshold=0.6, target_not_found_threshold=0.55)
+    assert t.localize_target(_scores({(9, 9): 0.5}), sample_pos, scales)[3] == 'not_found'
+
+
+def test_localize_score_filter_sums_the_neighbourhood():
+    t = _loc_tracker(score_filter_ksz=3, target_not_found_threshold=0.0)
+    _, _, s, _ = t.localize_target(_scores({(9, 9): 1.0, (9, 10): 2.0}), torch.tensor([[0., 0.]]),
+                                   torch.tensor([1.0]))
+    assert s[0, 9, 9].item() == 3.0 and s[0, 8, 11].item() == 2.0 and s[0, 9, 12].item() == 0.0
+    t = _loc_tracker(score_filter_ksz=2)
+    with pytest.raises(ValueError, match='odd'):
+        t.localize_target(_scores({}), torch.tensor([[0., 0.]]), torch.tensor([1.0]))
+
+
+def test_box_refinement_step_decay_hand_computed():
+    t = _geometry_tracker()
+    t.params.box_refinement_iter = 3
+    t.params.box_refinement_step_length = 0.2
+    t.params.box_refinement_step_decay = 0.5
+    t.params.num_init_random_boxes = 0
+    target = [100., 110., 60., 40.]
+    t.net = type('N', (), {'bb_regressor': _QuadraticIoU(torch.tensor(target))})()
+    t.iou_modulation = None
+    box, step, last_iou = [90., 120., 50., 50.], 0.2, None
+    for _ in range(3):
+        # d/db of -|b - T|^2 / 1000, step scaled by the box width/height
+        last_iou = -sum((b - c) ** 2 for b, c in zip(box, target)) / 1000
+        grad = [-2 * (b - c) / 1000 for b, c in zip(box, target)]
+        w, h = box[2], box[3]
+        box = [box[0] + step * grad[0] * w, box[1] + step * grad[1] * h,
+               box[2] + step * grad[2] * w, box[3] + step * grad[3] * h]
+        step *= 0.5
+    init_boxes = t._random_init_boxes(torch.tensor([90., 120., 50., 50.]))
+    assert init_boxes.shape == (1, 4)
+    boxes, ious = t.optimize_boxes(None, init_boxes)
+    assert boxes[0].tolist() == pytest.approx(box, rel=1e-5)
+    # the predicted IoU returned is that of the boxes before the last step (as in the original)
+    assert ious.tolist() == pytest.approx([last_iou], rel=1e-5)
+
+
+def test_atom_localize_advanced_on_circular_score_map():
+    # ATOM's score maps are circular: zero displacement at index 0, index 17 of 18 is -1 cell.
+    t = ATOM(_params(target_not_found_threshold=0.25, distractor_threshold=0.8, hard_negative_threshold=0.5,
+                     target_neighborhood_scale=2.2, dispalcement_scale=0.8))
+    t.output_sz = torch.tensor([18., 18.])
+    t.img_support_sz = torch.tensor([288., 288.])
+    t.target_scale = 2.0
+    t.target_sz = torch.tensor([64., 64.])
+    t.output_window = None
+    scores = torch.zeros(1, 18, 18)
+    scores[0, 1, 17] = 0.9
+    vec, ind, s, flag = t.localize_advanced(scores.clone())
+    assert flag is None and ind == 0
+    assert vec.tolist() == [1 * 16 * 2.0, -1 * 16 * 2.0]
+    assert s[0, 10, 8].item() == pytest.approx(0.9)   # returned map has zero displacement at the centre (9, 9)
+    scores[0, 1, 17] = 0.2
+    assert t.localize_advanced(scores.clone())[3] == 'not_found'
+    scores[0, 1, 17] = 0.9
+    scores[0, 8, 8] = 0.55
+    # As in the original ATOM, the neighbourhood is target_neighborhood_scale * target_sz / target_scale in
+    # sample pixels, used as a size in cells: a 64 px target (70 cells) masks the whole map, no hard negative.
+    assert t.localize_advanced(scores.clone())[3] is None
+    # A 4 px target: 4.4 cells are masked, the far second peak at 61 % is a hard negative.
+    t.target_sz = torch.tensor([4., 4.])
+    assert t.localize_advanced(scores.clone())[3] == 'hard_negative'
+
+
+def _ridge_reference(x, y, w, reg, filt_shape):
+    """Minimiser of sum_j w_j |conv_same(x_j, f) - y_j|^2 + reg |f|^2, by building the linear map
+    column by column (conv2d of unit filters) and solving the normal equations in float64."""
+    from pytracking.libs import operation
+    n = int(torch.tensor(filt_shape).prod())
+    cols = []
+    for k in range(n):
+        e = torch.zeros(n)
+        e[k] = 1
+        cols.append(operation.conv2d(x, e.view(filt_shape), mode='same').reshape(-1))
+    A = torch.stack(cols, 1).double()
+    sw = w.double().sqrt().repeat_interleave(A.shape[0] // w.numel()).view(-1, 1)
+    A_w, b_w = sw * A, sw[:, 0] * y.reshape(-1).double()
+    lhs = A_w.T @ A_w + reg * torch.eye(n, dtype=torch.float64)
+    return torch.linalg.solve(lhs, A_w.T @ b_w).view(filt_shape)
+
+
+def test_atom_filter_update_with_conjugate_gradient_reaches_the_ridge_solution():
+    from pytracking.libs.optimization import ConjugateGradient
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 7, 7)
+    y = torch.randn(4, 1, 7, 7)
+    w = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    reg = 0.1
+    filt = TensorList([torch.zeros(1, 3, 4, 4)])
+    problem = ConvProblem(TensorList([x]), TensorList([y]), TensorList([reg]), TensorList([w]), lambda a: a)
+    opt = ConjugateGradient(problem, filt, fletcher_reeves=False, direction_forget_factor=0)
+    opt.run(48)   # the system has 48 unknowns: CG is exact after at most 48 steps (up to rounding)
+    expected = _ridge_reference(x, y, w, reg, (1, 3, 4, 4))
+    torch.testing.assert_close(filt[0].double(), expected, atol=2e-4, rtol=1e-3)
+
+
+def test_atom_joint_gauss_newton_decreases_the_loss_and_fits_the_filter():
+    from pytracking.libs.optimization import GaussNewtonCG
+    torch.manual_seed(1)
+    x = TensorList([torch.randn(3, 6, 8, 8)])
+    y = TensorList([torch.randn(3, 1, 8, 8)])
+    w = TensorList([torch.full((3,), 1 / 3)])
+    var = TensorList([0.1 * torch.randn(1, 2, 4, 4)]).concat(TensorList([0.1 * torch.randn(2, 6, 1, 1)]))
+    problem = FactorizedConvProblem(x, y, TensorList([0.1]), TensorList([1e-4]), None, w, lambda a: a, lambda a: a)
+
+    def loss(v):
+        return sum((r ** 2).sum().item() for r in problem(v))
+
+    losses = [loss(var)]
+    opt = GaussNewtonCG(problem, var)
+    for _ in range(5):
+        opt.run(10, 6)      # ATOM's first frame: init_CG_iter 60 over init_GN_iter 6
+        losses.append(loss(var))
+    assert losses[1] < 0.9 * losses[0]
+    assert all(b <= a + 1e-6 for a, b in zip(losses, losses[1:]))
+    # Near a (local) optimum in the joint variable the filter is the ridge solution for the fixed projection.
+    compressed = torch.einsum('dc,nchw->ndhw', var[1][:, :, 0, 0], x[0])
+    expected = _ridge_reference(compressed, y[0], w[0], 0.1, (1, 2, 4, 4))
+    torch.testing.assert_close(var[0].double(), expected, atol=1e-2, rtol=0)
+
+
+# --------------------------------------------------------------------------- DiMP.track decisions per flag
+def _flow_tracker(flag, **kw):
+    p = dict(use_iou_net=True, update_classifier=True, hard_negative_learning_rate=0.02,
+             update_scale_when_uncertain=False, debug=0)
+    p.update(kw)
+    t = DiMP(_params(**p))
+    t.visdom = None
+    t.id_str = ''
+    t.frame_num = 5
+    t.pos = torch.tensor([200., 300.])
+    t.target_sz = torch.tensor([40., 60.])
+    t.target_scale = 1.0
+    t.base_target_sz = t.target_sz.clone()
+    t.params.scale_factors = torch.ones(1)
+    t.img_sample_sz = torch.tensor([288., 288.])
+    t.img_support_sz = t.img_sample_sz
+    t.feature_sz = torch.tensor([18., 18.])
+    t.kernel_size = torch.tensor([4., 4.])
+    t.image_sz = torch.tensor([480., 640.])
+    t.min_scale_factor, t.max_scale_factor = torch.tensor(0.1), torch.tensor(10.)
+    calls = {'refine': [], 'update': []}
+    coords = torch.tensor([[200 - 144, 300 - 144, 200 + 144, 300 + 144]])   # sample centred on the target
+
+    t.extract_backbone_features = lambda im, pos, scales, sz: ('backbone', coords, None)
+    t.get_classification_features = lambda feat: torch.zeros(1, 4, 18, 18)
+    t.classify_target = lambda x: torch.zeros(1, 1, 19, 19)
+    t.localize_target = lambda s, pos, scales: (torch.tensor([16., -32.]), 0, torch.full((1, 19, 19), 0.5), flag)
+
+    def refine(feat, sample_pos, sample_scale, scale_ind, update_scale):
+        calls['refine'].append(update_scale)
+        t.pos_iounet = t.pos + torch.tensor([1., 1.])
+
+    t.refine_target_box = refine
+    t.update_classifier = lambda x, box, lr, scores: calls['update'].append(lr)
+    return t, calls
+
+
+@pytest.mark.parametrize('flag,refined,update_lr', [
+    ('normal', [True], [None]), (None, [True], [None]),
+    ('hard_negative', [True], [0.02]),
+    ('uncertain', [False], []),            # update_scale_when_uncertain False: scale kept; no model update
+    ('not_found', [], []),                 # nothing moves, nothing is learnt
+])
+def test_dimp_track_decisions_per_localisation_flag(flag, refined, update_lr):
+    t, calls = _flow_tracker(flag)
+    image = torch.zeros(480, 640, 3, dtype=torch.uint8).numpy()
+    out = t.track(image)
+    assert calls['refine'] == refined and calls['update'] == update_lr
+    sample_pos = torch.tensor([200. + 143.5 - 144, 300. + 143.5 - 144])
+    if flag == 'not_found':
+        assert t.pos.tolist() == [200., 300.]
+    else:
+        # classifier position (sample centre + translation), then the IoU-Net position is taken
+        assert t.pos.tolist() == (sample_pos + torch.tensor([16., -32.]) + 1).tolist()
+    x, y, w, h = out['target_bbox']
+    assert (w, h) == (60., 40.) and x == t.pos[1].item() - 29.5 and y == t.pos[0].item() - 19.5
+
+
+def test_dimp_track_not_found_box_and_no_classifier_update():
+    t, calls = _flow_tracker('not_found', output_not_found_box=True)
+    assert t.track(torch.zeros(480, 640, 3, dtype=torch.uint8).numpy())['target_bbox'] == [-1, -1, -1, -1]
+    t, calls = _flow_tracker('normal', update_classifier=False)
+    t.track(torch.zeros(480, 640, 3, dtype=torch.uint8).numpy())
+    assert calls['update'] == [] and calls['refine'] == [True]

@@ -1,9 +1,9 @@
-"""Fixtures of the training tests: a tiny GOT-10k-format dataset and isolated ltr settings."""
+"""Fixtures of the training tests: tiny datasets in the real formats and isolated ltr settings."""
 import os
 
 import pytest
 
-from ltr.train_settings.smoke._fixtures import write_got10k_fixture
+from ltr.train_settings.smoke._fixtures import write_fixture_trees, write_got10k_fixture
 
 
 @pytest.fixture(scope='session')
@@ -23,3 +23,10 @@ def ltr_env(tmp_path, monkeypatch, got10k_fixture):
     monkeypatch.setenv('LTR_GOT10K_DIR', got10k_fixture)
     monkeypatch.setenv('OMP_NUM_THREADS', os.environ.get('OMP_NUM_THREADS', '1'))
     return str(workspace)
+
+
+@pytest.fixture(scope='session')
+def fixture_roots(tmp_path_factory) -> dict:
+    """{name: root} of the LaSOT, GOT-10k, TrackingNet, COCO and ImageNet VID fixture trees (64 x 48 frames)."""
+    trees = write_fixture_trees(str(tmp_path_factory.mktemp('fixture_trees')))
+    return {name: root for name, (root, _) in trees.items()}

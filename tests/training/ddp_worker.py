@@ -1,7 +1,8 @@
 """Worker run by test_train_distributed.py under ``torchrun --nproc_per_node=2`` (CPU, gloo).
 
-1. Trains the smoke DiMP-18 recipe for one epoch through ``run_training`` and records a fingerprint of every
-   batch each rank trained on.
+1. Trains the smoke DiMP-18 recipe for one epoch through ``run_training`` on the LaSOT, GOT-10k, TrackingNet, COCO
+   and ImageNet VID fixture trees (their roots in the JSON file given as the second argument) and records a
+   fingerprint of every batch each rank trained on.
 2. Checks one DDP step: each rank back-propagates its half of a global batch; the averaged gradients are compared
    (on rank 0) with a single-process step on the whole batch.
 Results are written as JSON to the folder given as the first argument.
@@ -30,14 +31,15 @@ def _freeze_bn(net):
             m.eval()
 
 
-def main(out_dir):
+def main(out_dir, roots_file):
     rank, world_size, device = multigpu.init_distributed('cpu')
 
     fingerprints = []
     original_call = DiMPActor.__call__
 
     def recording_call(self, data):
-        fingerprints.append([float(data['train_anno'].sum()), float(data['test_images'].sum())])
+        fingerprints.append([float(data['train_anno'].sum()), float(data['test_images'].sum()),
+                             list(data['dataset'])])
         return original_call(self, data)
 
     DiMPActor.__call__ = recording_call
@@ -45,6 +47,8 @@ def main(out_dir):
     settings.num_epochs = 1
     settings.samples_per_epoch = 8
     settings.val_samples_per_epoch = 4
+    with open(roots_file) as f:
+        settings.fixture_roots = json.load(f)
     trainer = run_training('smoke', 'dimp18', seed=7, device='cpu', settings=settings)
     DiMPActor.__call__ = original_call
 
@@ -95,4 +99,4 @@ def main(out_dir):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

@@ -1,4 +1,4 @@
-"""The smoke DiMP-18 recipe under torchrun with 2 CPU processes (gloo)."""
+"""The smoke DiMP-18 recipe on the fixture trees under torchrun with 2 CPU processes (gloo)."""
 import glob
 import json
 import os
@@ -11,13 +11,15 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ddp_worker.py
 
 
 @pytest.mark.slow
-def test_torchrun_two_processes(ltr_env, tmp_path):
+def test_torchrun_two_processes(ltr_env, fixture_roots, tmp_path):
     out = tmp_path / 'out'
     out.mkdir()
+    roots_file = tmp_path / 'roots.json'
+    roots_file.write_text(json.dumps(fixture_roots))
     env = dict(os.environ)
     env['OMP_NUM_THREADS'] = '1'
     proc = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2',
-                           WORKER, str(out)], env=env, capture_output=True, text=True, timeout=400)
+                           WORKER, str(out), str(roots_file)], env=env, capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     result = json.loads((out / 'result.json').read_text())
 
@@ -33,6 +35,9 @@ def test_torchrun_two_processes(ltr_env, tmp_path):
     fp0, fp1 = result['fingerprints']
     assert len(fp0) == len(fp1) == 3  # 2 training + 1 validation iteration
     assert not any(a == b for a in fp0 for b in fp1)
+    # The batches come from the fixture trees (several formats within the epoch).
+    names = {n for fp in fp0 + fp1 for n in fp[2]}
+    assert len(names) >= 2 and names <= {'lasot', 'got10k', 'trackingnet', 'coco', 'imagenetvid'}
 
     # DDP-averaged gradients of the two half batches equal the gradient of the whole batch in one process.
     assert result['grad_names_ddp'] == result['grad_names_ref'] and len(result['grad_names_ref']) > 50

@@ -205,3 +205,56 @@ def test_move_to_device_keeps_container_types():
     assert type(moved) is type(batch)
     assert type(moved['b']) is type(batch['b'])
     assert torch.equal(moved['a'], batch['a']) and moved['name'] == batch['name']
+
+
+class _OverflowActor(ToyActor):
+    """ToyActor whose loss is infinite in the listed (epoch, iteration) steps, as an fp16 overflow would be."""
+
+    def __init__(self, net, overflow_steps):
+        super().__init__(net)
+        self.overflow_steps = set(overflow_steps)
+        self.iteration = {}
+
+    def __call__(self, data):
+        loss, stats = super().__call__(data)
+        it = self.iteration[data['epoch']] = self.iteration.get(data['epoch'], 0) + 1
+        if self.net.training and (data['epoch'], it) in self.overflow_steps:
+            loss = loss * float('inf')
+        return loss, stats
+
+
+def test_fp16_grad_scaler_skips_overflows_and_resumes_its_scale(ltr_env):
+    # fp16 autocast runs on the CPU too, so the scaler path is exercised without a GPU.
+    settings = _settings('fp16', amp='fp16')
+    trainer = _trainer(settings)
+    trainer.actor = _OverflowActor(trainer.actor.net, overflow_steps=[(1, 2), (2, 1)])
+    assert trainer.grad_scaler.is_enabled() and trainer.grad_scaler.get_scale() == 2.0 ** 16
+    # A smaller initial scale than the default 2 ** 16, so that only the injected steps overflow in fp16.
+    scaler = trainer.grad_scaler = torch.amp.GradScaler('cpu', init_scale=2.0 ** 8)
+    params = []
+
+    original_step = trainer._optimizer_step
+
+    def recording_step(loss):
+        before = [p.detach().clone() for p in trainer.actor.net.parameters()]
+        original_step(loss)
+        params.append((before, [p.detach().clone() for p in trainer.actor.net.parameters()]))
+    trainer._optimizer_step = recording_step
+    trainer.train(2, fail_safe=False)
+
+    assert all(c['autocast'] and c['dtype'] == torch.float16 for c in trainer.actor.calls)
+    # 8 steps; steps 2 and 5 overflowed: the scaler skipped them (parameters unchanged) and halved its scale twice.
+    changed = [any(not torch.equal(a, b) for a, b in zip(before, after)) for before, after in params]
+    assert changed == [True, False, True, True, False, True, True, True]
+    assert scaler.get_scale() == 2.0 ** 6
+    assert all(torch.isfinite(p).all() for p in trainer.actor.net.parameters())
+
+    ckpt_dir = os.path.join(ltr_env, 'checkpoints', 'ltr', 'toy', 'fp16')
+    ckpt = loading.torch_load_legacy(os.path.join(ckpt_dir, 'ToyNet_ep0002.pth.tar'))
+    assert ckpt['grad_scaler']['scale'] == 2.0 ** 6
+    ckpt1 = loading.torch_load_legacy(os.path.join(ckpt_dir, 'ToyNet_ep0001.pth.tar'))
+    assert ckpt1['grad_scaler']['scale'] == 2.0 ** 7
+
+    resumed = _trainer(_settings('fp16', amp='fp16'))
+    assert resumed.load_checkpoint(1)
+    assert resumed.grad_scaler.get_scale() == 2.0 ** 7 and resumed.epoch == 1

@@ -69,6 +69,12 @@ class GNSteepestDescent(nn.Module):
         returns:
             (final parameters, list of all iterates including the initial one, list of losses)
         """
+        # A plain tensor is treated as a one-element list and returned as a tensor (as the original does).
+        input_is_tensor = isinstance(meta_parameter, torch.Tensor)
+        if input_is_tensor:
+            from pytracking.libs.tensorlist import TensorList
+            meta_parameter = TensorList([meta_parameter])
+
         # The step needs autograd even when called under torch.no_grad() during tracking.
         grad_was_enabled = torch.is_grad_enabled()
         torch.set_grad_enabled(True)
@@ -118,4 +124,7 @@ class GNSteepestDescent(nn.Module):
             iterates = [_like(w, [p.detach() for p in w]) for w in iterates]
             losses = [l.detach() for l in losses]
 
+        if input_is_tensor:
+            meta_parameter = meta_parameter[0]
+            iterates = [w[0] for w in iterates]
         return meta_parameter, iterates, losses

@@ -85,3 +85,78 @@ class LinearFilterLearnGen(nn.Module):
         data_residual = sample_weight * (self.score_activation(scores, target_mask) - label_map)
         reg_residual = self.filter_reg * filt.reshape(1, num_sequences, -1)
         return TensorList([data_residual, reg_residual])
+
+
+class LinearFilterHinge(nn.Module):
+    """Residuals of the SuperDiMP-simple loss: a masked squared error against given label maps.
+
+    Where the label exceeds ``hinge_threshold`` (the target region) the score must equal the label.
+    Elsewhere the mask is ``activation_leak``: positive scores are penalised fully, negative ones only
+    with slope ``activation_leak`` (a leaky hinge on the background). The residual vector is [sqrt(w) * (act(f * x; m) - m * y), sqrt(lambda) f] with the
+    mask m = min(1, [y > hinge_threshold] + activation_leak).
+
+    args:
+        feat_stride - stride of the classification features (kept for the optimizer interface).
+        init_filter_reg - initial sqrt(lambda).
+        hinge_threshold - label value above which a cell counts as target.
+        activation_leak - mask value added on background cells.
+        score_act - 'bentpar' or 'relu' (leaky ReLU with the mask as slope parameter).
+        act_param - parameter of 'bentpar'.
+        learn_filter_reg - make sqrt(lambda) a learned parameter (stored in checkpoints as ``filter_reg``).
+    """
+
+    def __init__(self, feat_stride: int = 16, init_filter_reg: float = 1e-2, hinge_threshold: float = -999,
+                 activation_leak: float = 0.0, score_act: str = 'bentpar', act_param=None,
+                 learn_filter_reg: bool = True):
+        super().__init__()
+        if learn_filter_reg:
+            self.filter_reg = nn.Parameter(init_filter_reg * torch.ones(1))
+        else:
+            self.filter_reg = init_filter_reg
+        self.feat_stride = feat_stride
+        self.hinge_threshold = hinge_threshold
+        self.activation_leak = activation_leak
+
+        if score_act == 'bentpar':
+            self.score_activation = activation.BentIdentPar(act_param)
+        elif score_act == 'relu':
+            self.score_activation = activation.LeakyReluPar()
+        else:
+            raise ValueError("Unknown score_act '{}': expected 'relu' or 'bentpar'".format(score_act))
+
+    def forward(self, meta_parameter, feat: torch.Tensor, bb: Optional[torch.Tensor] = None,
+                train_label: Optional[torch.Tensor] = None, sample_weight: Optional[torch.Tensor] = None,
+                is_distractor: Optional[torch.Tensor] = None, filter_dilation_factors=None) -> TensorList:
+        """Residuals for the filter ``meta_parameter[0]`` (sequences, C, fH, fW).
+
+        args:
+            feat - (images, [sequences], C, H, W).
+            bb - unused (the labels carry the target position); accepted for the optimizer interface.
+            train_label - label maps, broadcastable to the scores (images, sequences, oH, oW).
+            sample_weight - per-image weights broadcastable to the scores (e.g. (images, 1, 1, 1)),
+                            or None for uniform weights 1/images.
+        returns TensorList([data residual (images, sequences, oH, oW), regularisation residual (1, sequences, -1)]).
+        """
+        if train_label is None:
+            raise ValueError('LinearFilterHinge needs train_label (the label maps of the training samples)')
+        filt = meta_parameter[0]
+        num_images = feat.shape[0]
+        num_sequences = feat.shape[1] if feat.dim() == 5 else 1
+
+        if filter_dilation_factors is None:
+            scores = filter_layer.apply_filter(feat, filt)
+        else:
+            scores = filter_layer.apply_filter(feat, filt, dilation_factors=filter_dilation_factors)
+
+        if sample_weight is None:
+            sample_weight = math.sqrt(1.0 / num_images)
+        elif isinstance(sample_weight, torch.Tensor):
+            sample_weight = sample_weight.sqrt()
+        else:
+            raise TypeError('LinearFilterHinge: sample_weight must be a tensor or None, got {}'.format(
+                type(sample_weight).__name__))
+
+        target_mask = ((train_label > self.hinge_threshold).float() + self.activation_leak).clamp(max=1.0)
+        data_residual = sample_weight * (self.score_activation(scores, target_mask) - target_mask * train_label)
+        reg_residual = self.filter_reg * filt.reshape(1, num_sequences, -1)
+        return TensorList([data_residual, reg_residual])

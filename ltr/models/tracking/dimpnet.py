@@ -270,3 +270,72 @@ def klcedimpnet50(filter_size=1, optim_iter=5, optim_init_step=1.0, optim_init_r
                                        pred_inter_dim=iou_inter_dim)
     return _assemble(backbone_net, clf_feature_extractor, initializer, optimizer, filter_size, bb_regressor,
                      classification_layer)
+
+
+@model_constructor
+def dimpnet_tiny(filter_size=4, optim_iter=5, optim_init_step=0.9, optim_init_reg=0.1,
+                 classification_layer='layer3', feat_stride=16, backbone_inplanes=16, clf_feat_blocks=1,
+                 clf_feat_norm=True, init_filter_norm=False, final_conv=True,
+                 out_feature_dim=64, init_gauss_sigma=1.0, num_dist_bins=100, bin_displacement=0.1,
+                 mask_init_factor=3.0, iou_input_dim=(64, 64), iou_inter_dim=(64, 64),
+                 score_act='relu', act_param=None, target_mask_act='sigmoid',
+                 detach_length=float('Inf')):
+    """A small DiMP for CPU training from scratch (the project's shipped model for the synthetic benchmark).
+
+    The backbone is ``resnet_baby`` (a ResNet-18 layout ``backbone_inplanes`` channels wide after conv1, so layer2
+    has 2x and layer3 4x that many channels), with no pretrained weights. The classifier and the IoU-Net are the
+    DiMP-18 ones at reduced widths: ``out_feature_dim`` classification channels, ``iou_input_dim`` /
+    ``iou_inter_dim`` IoU-Net widths. The IoU-Net is kept so that the tracker can refine the box scale and aspect.
+    """
+    backbone_net = backbones.resnet_baby(pretrained=False, inplanes=backbone_inplanes)
+    layer_dims = {'layer2': 2 * backbone_inplanes, 'layer3': 4 * backbone_inplanes, 'layer4': 8 * backbone_inplanes}
+    if classification_layer not in layer_dims:
+        raise ValueError("classification_layer must be one of {}, got {!r}".format(sorted(layer_dims),
+                                                                                 classification_layer))
+    clf_feature_extractor = clf_features.residual_basic_block(
+        feature_dim=layer_dims[classification_layer], num_blocks=clf_feat_blocks, l2norm=clf_feat_norm,
+        final_conv=final_conv, norm_scale=_norm_scale(out_feature_dim, filter_size), out_dim=out_feature_dim)
+    initializer = clf_initializer.FilterInitializerLinear(filter_size=filter_size, filter_norm=init_filter_norm,
+                                                          feature_dim=out_feature_dim)
+    optimizer = _dimp_optimizer(optim_iter, feat_stride, optim_init_step, optim_init_reg, init_gauss_sigma,
+                                num_dist_bins, bin_displacement, mask_init_factor, score_act, act_param,
+                                target_mask_act, detach_length)
+    bb_regressor = bbmodels.AtomIoUNet(input_dim=(layer_dims['layer2'], layer_dims['layer3']),
+                                       pred_input_dim=iou_input_dim, pred_inter_dim=iou_inter_dim)
+    return _assemble(backbone_net, clf_feature_extractor, initializer, optimizer, filter_size, bb_regressor,
+                     classification_layer)
+
+
+@model_constructor
+def dimpnet50_simple(filter_size=1, optim_iter=5, optim_init_reg=0.01,
+                     classification_layer='layer3', feat_stride=16, backbone_pretrained=True, clf_feat_blocks=0,
+                     clf_feat_norm=True, init_filter_norm=False, final_conv=True,
+                     out_feature_dim=512, hinge_threshold=0.05, iou_input_dim=(256, 256), iou_inter_dim=(256, 256),
+                     activation_leak=0.0, score_act='relu', act_param=None,
+                     detach_length=float('Inf'), frozen_backbone_layers=()):
+    """SuperDiMP-simple, KeepTrack's base network: DiMP-50 whose filter is learned by generic steepest
+    descent on a hinge-masked L2 loss against given label maps
+    (:class:`ltr.models.target_classifier.residual_modules.LinearFilterHinge`) instead of learned labels."""
+    # Imported here so that this addition leaves the module header untouched.
+    from ltr.models.meta import steepestdescent
+    from ltr.models.target_classifier import residual_modules
+
+    backbone_net = backbones.resnet50(pretrained=backbone_pretrained, frozen_layers=frozen_backbone_layers)
+    clf_feature_extractor = clf_features.residual_bottleneck(
+        feature_dim=_resnet50_clf_feature_dim(classification_layer), num_blocks=clf_feat_blocks,
+        l2norm=clf_feat_norm, final_conv=final_conv, norm_scale=_norm_scale(out_feature_dim, filter_size),
+        out_dim=out_feature_dim)
+    initializer = clf_initializer.FilterInitializerLinear(filter_size=filter_size, filter_norm=init_filter_norm,
+                                                          feature_dim=out_feature_dim)
+    residual_module = residual_modules.LinearFilterHinge(feat_stride=feat_stride, init_filter_reg=optim_init_reg,
+                                                         hinge_threshold=hinge_threshold,
+                                                         activation_leak=activation_leak, score_act=score_act,
+                                                         act_param=act_param)
+    # The residual batch dimension is the sequence dimension of the (images, sequences, H, W) residuals.
+    optimizer = steepestdescent.GNSteepestDescent(residual_module=residual_module, num_iter=optim_iter,
+                                                  detach_length=detach_length, residual_batch_dim=1,
+                                                  compute_losses=True)
+    bb_regressor = bbmodels.AtomIoUNet(input_dim=(4 * 128, 4 * 256), pred_input_dim=iou_input_dim,
+                                       pred_inter_dim=iou_inter_dim)
+    return _assemble(backbone_net, clf_feature_extractor, initializer, optimizer, filter_size, bb_regressor,
+                     classification_layer)

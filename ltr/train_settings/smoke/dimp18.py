@@ -7,6 +7,11 @@ Runs in seconds on a CPU; used by the tests and as a quick check of an installat
 
 Any of the size settings below that is already set on ``settings`` before ``run`` keeps its value, so a caller
 can shrink or grow the run (e.g. ``settings.num_epochs``, ``settings.samples_per_epoch``).
+
+Data: the GOT-10k folder ``settings.env.got10k_dir``, or, when ``settings.fixture_roots`` is set (``{name: root}``
+as written by ``_fixtures.write_fixture_trees``), the LaSOT, GOT-10k, TrackingNet, COCO and ImageNet VID fixture
+trees with equal weights (training and validation). Only paths are kept on ``settings``, because the settings are
+saved in every checkpoint.
 """
 import torch.nn as nn
 import torch.optim as optim
@@ -18,6 +23,7 @@ from ltr.data import processing, sampler
 from ltr.dataset import Got10k
 from ltr.models.tracking import dimpnet
 from ltr.train_settings import common
+from ltr.train_settings.smoke._fixtures import fixture_datasets
 from ltr.trainers import LTRTrainer
 
 DEFAULTS = {
@@ -54,7 +60,9 @@ def run(settings):
     settings.scale_jitter_factor = {'train': 0.25, 'test': 0.5}
     settings.hinge_threshold = 0.05
 
-    dataset = Got10k(settings.env.got10k_dir)
+    fixture_roots = getattr(settings, 'fixture_roots', None)
+    datasets = fixture_datasets(fixture_roots) if fixture_roots else [Got10k(settings.env.got10k_dir)]
+    weights = [1] * len(datasets)
     transform_joint, transform_train, transform_val = common.standard_transforms(settings)
 
     output_sigma = settings.output_sigma_factor / settings.search_area_factor
@@ -66,9 +74,9 @@ def run(settings):
         proposal_params=proposal_params, label_function_params=label_params)
 
     frames = dict(num_test_frames=settings.num_test_frames, num_train_frames=settings.num_train_frames)
-    dataset_train = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.samples_per_epoch, max_gap=30,
+    dataset_train = sampler.DiMPSampler(datasets, weights, samples_per_epoch=settings.samples_per_epoch, max_gap=30,
                                         processing=processing_train, **frames)
-    dataset_val = sampler.DiMPSampler([dataset], [1], samples_per_epoch=settings.val_samples_per_epoch, max_gap=30,
+    dataset_val = sampler.DiMPSampler(datasets, weights, samples_per_epoch=settings.val_samples_per_epoch, max_gap=30,
                                       processing=processing_val, **frames)
     loader_train, loader_val = common.train_val_loaders(settings, dataset_train, dataset_val, val_epoch_interval=1)
 

@@ -7,7 +7,8 @@ import torch
 def update_sample_weights(sample_weights: Sequence[torch.Tensor], previous_replace_ind: Sequence[Optional[int]],
                           num_stored_samples: Sequence[int], num_init_samples: Sequence[int],
                           learning_rates: Sequence[float], init_min_weights: Sequence[Optional[float]],
-                          fill_free_slots_first: bool) -> List[int]:
+                          fill_free_slots_first: bool, replace_scores: Optional[Sequence[torch.Tensor]] = None,
+                          keep_weights_on_same_slot: bool = False) -> List[int]:
     """Update the memory weights (in place) for one new sample and return the slot it goes to, per memory.
 
     The new sample gets the weight of the previous new sample divided by ``1 - lr`` (so older
@@ -23,11 +24,17 @@ def update_sample_weights(sample_weights: Sequence[torch.Tensor], previous_repla
         init_min_weights: minimum total weight of the initial samples (None or 0: none, and they may be replaced).
         fill_free_slots_first: take the next free slot while the memory is not full (DiMP), instead of
             always the lowest-weighted slot (ATOM).
+        replace_scores: per memory, the score [memory size] whose minimum picks the slot to replace
+            (default: the weights themselves; KeepTrack uses certainty x weight).
+        keep_weights_on_same_slot: when the slot is the previous new sample's, leave the weights as they
+            are before normalising (KeepTrack) instead of dividing that weight by ``1 - lr``.
     """
     replace_ind = []
-    for sw, prev_ind, num_samp, num_init, lr, init_samp_weight in zip(
-            sample_weights, previous_replace_ind, num_stored_samples, num_init_samples, learning_rates,
-            init_min_weights):
+    if replace_scores is None:
+        replace_scores = sample_weights
+    for sw, score, prev_ind, num_samp, num_init, lr, init_samp_weight in zip(
+            sample_weights, replace_scores, previous_replace_ind, num_stored_samples, num_init_samples,
+            learning_rates, init_min_weights):
         if init_samp_weight == 0:
             init_samp_weight = None
         s_ind = 0 if init_samp_weight is None else num_init
@@ -40,11 +47,11 @@ def update_sample_weights(sample_weights: Sequence[torch.Tensor], previous_repla
             if fill_free_slots_first and num_samp < sw.shape[0]:
                 r_ind = num_samp
             else:
-                r_ind = torch.min(sw[s_ind:], 0)[1].item() + s_ind
+                r_ind = torch.min(score[s_ind:], 0)[1].item() + s_ind
             if prev_ind is None:
                 sw /= 1 - lr
                 sw[r_ind] = lr
-            else:
+            elif not (keep_weights_on_same_slot and r_ind == prev_ind):
                 sw[r_ind] = sw[prev_ind] / (1 - lr)
 
         sw /= sw.sum()

@@ -39,7 +39,8 @@ class DiMP(BaseTracker, IoUNetRefinement):
     def initialize_features(self) -> None:
         """Load the network once (on ``self.device``)."""
         if not getattr(self, 'features_initialized', False):
-            self.params.net.initialize(device=self.device)
+            # Also called before initialize() (multi-object fast load, live tracking): decide the device here then.
+            self.params.net.initialize(device=getattr(self, 'device', None) or self._decide_device())
         self.features_initialized = True
 
     def _decide_device(self) -> torch.device:
@@ -482,9 +483,7 @@ class DiMP(BaseTracker, IoUNetRefinement):
 
         plot_loss = self.params.get('debug', 0) > 0
         num_iter = self.params.get('net_opt_iter', None)
-        with torch.no_grad():
-            self.target_filter, _, losses = self.net.classifier.get_filter(x, target_boxes, num_iter=num_iter,
-                                                                           compute_losses=plot_loss)
+        self.target_filter, losses = self._initial_filter(x, target_boxes, num_iter, plot_loss)
 
         if self.params.get('update_classifier', True):
             self.init_memory(TensorList([x]))
@@ -494,6 +493,25 @@ class DiMP(BaseTracker, IoUNetRefinement):
                 losses = losses['train']
             self.losses = torch.cat([l.reshape(-1) for l in losses])
             self._show_losses()
+
+    def _initial_filter(self, x: torch.Tensor, target_boxes: torch.Tensor, num_iter, compute_losses: bool):
+        """Initial target filter from the first-frame samples x [N, C, H, W] and their boxes [N, 4];
+        returns (filter, losses). Subclasses with other classifier inputs (labels) override this."""
+        with torch.no_grad():
+            target_filter, _, losses = self.net.classifier.get_filter(x, target_boxes, num_iter=num_iter,
+                                                                      compute_losses=compute_losses)
+        return target_filter, losses
+
+    def _optimize_filter(self, num_iter: int, compute_losses: bool):
+        """Refine ``self.target_filter`` with ``num_iter`` optimizer steps on the sample memory; returns the losses."""
+        samples = self.training_samples[0][:self.num_stored_samples[0], ...]
+        target_boxes = self.target_boxes[:self.num_stored_samples[0], :].clone()
+        sample_weights = self.sample_weights[0][:self.num_stored_samples[0]]
+        with torch.no_grad():
+            self.target_filter, _, losses = self.net.classifier.filter_optimizer(
+                self.target_filter, num_iter=num_iter, feat=samples, bb=target_boxes,
+                sample_weight=sample_weights, compute_losses=compute_losses)
+        return losses
 
     def _show_losses(self) -> None:
         if self.visdom is not None:
@@ -541,13 +559,7 @@ class DiMP(BaseTracker, IoUNetRefinement):
 
         plot_loss = self.params.get('debug', 0) > 0
         if num_iter:
-            samples = self.training_samples[0][:self.num_stored_samples[0], ...]
-            target_boxes = self.target_boxes[:self.num_stored_samples[0], :].clone()
-            sample_weights = self.sample_weights[0][:self.num_stored_samples[0]]
-            with torch.no_grad():
-                self.target_filter, _, losses = self.net.classifier.filter_optimizer(
-                    self.target_filter, num_iter=num_iter, feat=samples, bb=target_boxes,
-                    sample_weight=sample_weights, compute_losses=plot_loss)
+            losses = self._optimize_filter(num_iter, plot_loss)
             if plot_loss:
                 if isinstance(losses, dict):
                     losses = losses['train']
