@@ -129,7 +129,11 @@ def test_keep_track_default_fast_on_otb_fixture(tmp_path, network_root):
     proc = _run_tracker(['keep_track', 'default_fast', '--dataset', 'otb', '--sequence', 'Deer', '--device', 'cpu'],
                         tmp_path, network_root, otb_path=otb)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    _check_results(str(tmp_path / 'results' / 'keep_track' / 'default_fast'), 'Deer', 71, _box(0))
+    results_dir = str(tmp_path / 'results' / 'keep_track' / 'default_fast')
+    _check_results(results_dir, 'Deer', 71, _box(0))
+    # KeepTrack reports a presence score per frame (1 for the first frame)
+    presence = np.loadtxt(os.path.join(results_dir, 'Deer_object_presence_scores.txt')).reshape(-1)
+    assert presence.shape == (71,) and presence[0] == 1 and np.isfinite(presence).all()
 
 
 @pytest.mark.slow

@@ -132,7 +132,6 @@ def test_dimp18_training_on_fixture_trees_decreases_loss(ltr_env, fixture_roots)
     history = trainer.stats['train']['Loss/total'].history
     assert len(history) == 6
     assert all(torch.isfinite(torch.tensor(history)))
-    print('loss history', history)
     assert history[-1] < 0.7 * history[0], history
 
 
@@ -159,6 +158,23 @@ def test_dimp18_bf16_and_data_parallel_wrapper(ltr_env):
     assert all(v.dtype == torch.float32 for v in ckpt['net'].values() if v.is_floating_point())
     assert all(torch.isfinite(torch.tensor(h.history)).all() for h in ckpt['stats']['train'].values())
     assert 'grad_scaler' not in ckpt
+
+
+@pytest.mark.slow
+def test_dimp18_fp16_with_grad_scaler_on_cpu(ltr_env, fixture_roots):
+    # CPU autocast supports float16, so the fp16 + GradScaler path of the real network runs without a GPU.
+    trainer = run_training('smoke', 'dimp18', seed=2, amp='fp16', device='cpu',
+                           settings=_settings(num_epochs=1, samples_per_epoch=4, fixture_roots=fixture_roots))
+    assert trainer.amp_dtype == torch.float16 and trainer.grad_scaler.is_enabled()
+    ckpt = loading.torch_load_legacy(os.path.join(_ckpt_dir(ltr_env), 'DiMPnet_ep0001.pth.tar'))
+    assert ckpt['grad_scaler']['scale'] == trainer.grad_scaler.get_scale() > 0
+    assert all(v.dtype == torch.float32 and torch.isfinite(v).all()
+               for v in ckpt['net'].values() if v.is_floating_point())
+    assert all(torch.isfinite(torch.tensor(h.history)).all() for h in ckpt['stats']['train'].values())
+    # Resuming restores the scaler's state with the rest.
+    restored = run_training('smoke', 'dimp18', seed=2, amp='fp16', device='cpu',
+                            settings=_settings(num_epochs=0, fixture_roots=fixture_roots))
+    assert restored.epoch == 1 and restored.grad_scaler.state_dict() == ckpt['grad_scaler']
 
 
 @pytest.mark.cuda

@@ -107,3 +107,30 @@ def run(settings):
     trainer = LTRTrainer(actor, [loader_train], optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)
     return trainer
+
+
+def export_network(checkpoint_path: str, out_path: str) -> dict:
+    """Write the network file that ships in ``pytracking/networks`` from a training checkpoint of this recipe.
+
+    Keeps the official layout (``epoch``, ``actor_type``, ``net_type``, ``net``, ``net_info``, ``constructor``,
+    ``stats``, ``settings``) but drops what only resuming needs (``optimizer``, ``lr_scheduler``: they would double
+    the file) and the machine-specific paths in ``settings.env``.
+
+        python -c "from ltr.train_settings.dimp.dimp_tiny import export_network; export_network(
+            'workspace/checkpoints/ltr/dimp/dimp_tiny/DiMPnet_ep0014.pth.tar', 'pytracking/networks/dimp_tiny.pth.tar')"
+
+    returns: the written dict.
+    """
+    from ltr.admin import loading
+
+    ckpt = loading.torch_load_legacy(checkpoint_path)
+    if getattr(ckpt.get('constructor'), 'fun_name', None) != 'dimpnet_tiny':
+        raise ValueError('{} is not a dimp_tiny checkpoint (constructor: {!r})'.format(
+            checkpoint_path, getattr(ckpt.get('constructor'), 'fun_name', None)))
+    for key in ('optimizer', 'lr_scheduler', 'grad_scaler'):
+        ckpt.pop(key, None)
+    settings = ckpt.get('settings')
+    if settings is not None and hasattr(settings, 'env'):
+        del settings.env
+    loading.save_checkpoint(ckpt, out_path)
+    return ckpt

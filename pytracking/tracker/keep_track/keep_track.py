@@ -67,7 +67,8 @@ class KeepTrack(DiMPSimple):
         self.target_scales = []
         self.target_not_found_counter = 0
         # Memory slots ordered from the oldest to the newest sample.
-        self.mem_sort_indices = torch.arange(0, self.num_init_samples[0])
+        self.mem_sort_indices = torch.arange(0, self.num_init_samples[0]) if hasattr(self, 'num_init_samples') \
+            else torch.zeros(0, dtype=torch.long)
         return out
 
     def _initial_filter(self, x: torch.Tensor, target_boxes: torch.Tensor, num_iter, compute_losses: bool):
