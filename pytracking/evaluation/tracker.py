@@ -152,12 +152,6 @@ def _split_boxes(optional_box) -> List[List[float]]:
     return [[float(v) for v in b] for b in boxes]
 
 
-def _display_available() -> bool:
-    if sys.platform.startswith('linux'):
-        return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
-    return True
-
-
 class Tracker:
     """Wraps a tracker for evaluation and running.
 

@@ -213,3 +213,28 @@ def test_loader_workers_draw_different_samples():
     loader = LTRLoader('train', s, batch_size=1, num_workers=2, stack_dim=1)
     draws = [tuple(b['train'].flatten().tolist() + b['test'].flatten().tolist()) for b in loader]
     assert len(draws) == 8 and len(set(draws)) >= 6  # workers are seeded differently
+
+
+def test_box_jitter_follows_the_scale_and_centre_distributions():
+    """log(jittered side / side) ~ N(0, scale_jitter_factor); the centre moves by U(-1/2, 1/2) times
+    center_jitter_factor * sqrt(jittered area), independently per axis."""
+    torch.manual_seed(0)
+    proc = processing.DiMPProcessing(search_area_factor=5.0, output_sz=64,
+                                     center_jitter_factor={'train': 3, 'test': 4.5},
+                                     scale_jitter_factor={'train': 0.25, 'test': 0.5})
+    box = torch.tensor([100.0, 50.0, 40.0, 20.0])
+    n = 20000
+    for mode, cjf, sjf in (('train', 3, 0.25), ('test', 4.5, 0.5)):
+        jit = torch.stack([proc._get_jittered_box(box, mode) for _ in range(n)])
+        log_scale = torch.log(jit[:, 2:] / box[2:])
+        assert log_scale.mean(0).abs().max() < 0.02
+        assert torch.allclose(log_scale.std(0), torch.tensor([sjf, sjf]), rtol=0.03)
+        assert abs(np.corrcoef(log_scale[:, 0], log_scale[:, 1])[0, 1]) < 0.03
+        # normalised centre offset: uniform on [-1/2, 1/2] per axis
+        shift = (jit[:, :2] + jit[:, 2:] / 2) - (box[:2] + box[2:] / 2)
+        u = shift / (cjf * jit[:, 2:].prod(dim=1, keepdim=True).sqrt())
+        assert u.min() >= -0.5 and u.max() <= 0.5
+        assert torch.allclose(u.mean(0), torch.zeros(2), atol=0.01)
+        assert torch.allclose(u.var(0), torch.full((2,), 1 / 12), rtol=0.04)
+        hist = torch.histc(u[:, 0], bins=5, min=-0.5, max=0.5) / n
+        assert torch.allclose(hist, torch.full((5,), 0.2), atol=0.015)

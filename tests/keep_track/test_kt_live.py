@@ -358,3 +358,88 @@ def test_run_video_cli_headless_keep_track(tmp_path):
     assert len(_read_all(out)) == n
     boxes = np.loadtxt(tmp_path / 'results' / 'keep_track' / 'default' / 'video_kt.txt')
     assert boxes.shape == (n, 4) and np.isfinite(boxes).all()
+
+
+class _FakeGui:
+    """Stands in for OpenCV's window functions: records the shown frames and plays a script of mouse events and
+    keys, one step per ``waitKey`` call."""
+
+    def __init__(self, steps):
+        self.steps = list(steps)
+        self.callback = None
+        self.shown = []
+
+    def install(self, monkeypatch):
+        monkeypatch.setattr(_live.cv, 'namedWindow', lambda *a, **k: None)
+        monkeypatch.setattr(_live.cv, 'resizeWindow', lambda *a, **k: None)
+        monkeypatch.setattr(_live.cv, 'destroyAllWindows', lambda *a, **k: None)
+        monkeypatch.setattr(_live.cv, 'setMouseCallback', lambda name, cb: setattr(self, 'callback', cb))
+        monkeypatch.setattr(_live.cv, 'imshow', lambda name, im: self.shown.append(im.copy()))
+        monkeypatch.setattr(_live.cv, 'waitKey', self.wait_key)
+
+    def wait_key(self, delay=0):
+        if not self.steps:
+            return -1
+        events, key = self.steps.pop(0)
+        for ev in events:
+            self.callback(*ev)
+        return -1 if key is None else ord(key)
+
+
+def test_window_mode_select_several_targets_start_add_and_quit(tmp_path, monkeypatch):
+    """With a window: the video waits on its first frame while two boxes are drawn (a drag and two clicks),
+    space starts the tracking, a third box drawn during playback becomes target 3, q stops."""
+    from pytracking.evaluation.multi_object_wrapper import MultiObjectWrapper
+    from pytracking.utils.params import TrackerParams
+
+    class Cls(_ShiftTracker):
+        def __init__(self, params):
+            self.params = params
+
+    down, move, up = cv.EVENT_LBUTTONDOWN, cv.EVENT_MOUSEMOVE, cv.EVENT_LBUTTONUP
+    gui = _FakeGui([
+        ([(down, 5, 6), (move, 20, 20), (up, 25, 26)], None),     # paused on frame 0: box 1 by dragging
+        ([(down, 40, 30), (up, 40, 30), (down, 50, 44)], None),    # box 2 by two clicks
+        ([], ' '),                                                 # start: frame 0 is tracked
+        ([], None),                                                # frame 0 shown
+        ([], None),                                                # frame 1 shown
+        ([(down, 60, 10), (up, 70, 22)], None),                    # frame 2 shown; box 3 joins at frame 3
+        ([], None),                                                # frame 3 shown
+        ([], 'q'),                                                 # frame 4 shown: quit
+    ])
+    gui.install(monkeypatch)
+    n = 8
+    out = tmp_path / 'win.avi'
+    live = _live.run_live(MultiObjectWrapper(Cls, TrackerParams()), True, _live.open_source(_write_folder(
+        tmp_path / 'f', n)), None, str(out), headless=False, window_name='w')
+    assert live.frame_count == 5 and len(_read_all(out)) == 5          # frames 0-4 processed and written
+    assert live.results[1] == [[5, 6, 20, 20], [6, 8, 20, 20], [7, 10, 20, 20], [8, 12, 20, 20], [9, 14, 20, 20]]
+    assert live.results[2][0] == [40, 30, 10, 14]
+    assert live.results[3] == [None, None, None, [60, 10, 10, 12], [61, 12, 10, 12]]
+    assert len(gui.shown) == 8                                          # 3 paused redraws + 5 tracked frames
+
+
+def test_window_mode_without_gui_support_is_a_clear_error(tmp_path, monkeypatch):
+    from pytracking.evaluation.tracker import Tracker
+    monkeypatch.setattr(_live, 'gui_available', lambda: False)
+    with pytest.raises(RuntimeError, match='--optional_box'):
+        Tracker._live_headless(False)
+    assert Tracker._live_headless(None) is True
+
+
+def test_window_mode_reset_pause_and_given_box(tmp_path, monkeypatch):
+    """A given box starts the tracking at once; r drops the targets (ids restart at 1); p pauses on the next
+    frame, where a new box is drawn and space resumes."""
+    down, up = cv.EVENT_LBUTTONDOWN, cv.EVENT_LBUTTONUP
+    gui = _FakeGui([
+        ([], None),                                   # frame 0 shown (target from the given box)
+        ([], 'r'),                                    # frame 1 shown: reset
+        ([], 'p'),                                    # frame 2 shown (nothing tracked): pause
+        ([(down, 30, 30), (up, 40, 44)], None),       # paused before frame 3: draw a box
+        ([], ' '),                                    # resume: the box is initialised on frame 3
+    ])
+    gui.install(monkeypatch)
+    live = _live.run_live(_ShiftTracker(), False, _live.open_source(_write_folder(tmp_path / 'f', 5)),
+                          [[1, 1, 4, 4]], None, headless=False)
+    assert live.frame_count == 5
+    assert live.results[1] == [[1, 1, 4, 4], [2, 3, 4, 4], None, [30, 30, 10, 14], [31, 32, 10, 14]]

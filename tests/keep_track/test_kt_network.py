@@ -330,3 +330,32 @@ def test_simple_filter_optimizer_descends_and_accepts_plain_tensor():
     assert all(b <= a + 1e-7 for a, b in zip(values, values[1:]))
     assert values[-1] < values[0]
     assert math.isfinite(values[-1])
+
+
+def test_checkpointed_graph_layers_give_the_same_outputs_and_gradients():
+    from ltr.models.target_candidate_matching.superglue import SuperGlue
+    torch.manual_seed(0)
+    plain = SuperGlue({'GNN_layers': ['self', 'cross'] * 2, 'num_sinkhorn_iterations': 10})
+    ckpt = SuperGlue({'GNN_layers': ['self', 'cross'] * 2, 'num_sinkhorn_iterations': 10, 'checkpointed': True})
+    ckpt.load_state_dict(plain.state_dict())
+    data = {'img_coords0': torch.rand(2, 3, 2) * 100, 'img_coords1': torch.rand(2, 4, 2) * 100,
+            'scores0': torch.rand(2, 3), 'scores1': torch.rand(2, 4),
+            'image_size0': torch.full((2, 2), 100.0), 'image_size1': torch.full((2, 2), 100.0)}
+    grads = []
+    for net in (plain, ckpt):
+        net.eval()
+        d0 = torch.randn(2, 256, 3, generator=torch.Generator().manual_seed(1), requires_grad=True)
+        d1 = torch.randn(2, 256, 4, generator=torch.Generator().manual_seed(2))
+        out = net(dict(data, descriptors0=d0, descriptors1=d1))
+        out['log_assignment'][:, :-1, :-1].logsumexp((1, 2)).sum().backward()
+        grads.append((out['log_assignment'].detach(), d0.grad, net.bin_score.grad))
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_unknown_matcher_configuration_is_rejected():
+    from ltr.models.target_candidate_matching.superglue import SuperGlue
+    with pytest.raises(ValueError, match='GNN_layer'):
+        SuperGlue({'GNN_layer': ['self']})
+    with pytest.raises(ValueError, match='output_normalization'):
+        SuperGlue({'output_normalization': 'softmax'})

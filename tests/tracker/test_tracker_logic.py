@@ -525,3 +525,45 @@ def test_dimp_track_not_found_box_and_no_classifier_update():
     t, calls = _flow_tracker('normal', update_classifier=False)
     t.track(torch.zeros(480, 640, 3, dtype=torch.uint8).numpy())
     assert calls['update'] == [] and calls['refine'] == [True]
+
+
+# --------------------------------------------------------------------------- DiMP initial augmentation
+def test_dimp_initial_augmentation_samples_and_boxes():
+    from pytracking.features import augmentation
+    from pytracking.parameter.dimp.dimp50 import parameters
+    params = parameters()
+    torch.manual_seed(0)
+    t = DiMP(params)
+    t.device = torch.device('cpu')
+    # A stand-in network whose "backbone features" are the image patches themselves.
+    t.net = type('N', (), {'extract_backbone': staticmethod(lambda patches: patches)})()
+    t.pos = torch.tensor([240., 320.])
+    t.target_sz = torch.tensor([60., 80.])
+    t.img_sample_sz = torch.tensor([288., 288.])
+    t.target_scale = math.sqrt(60 * 80 * 25) / 288
+    im = torch.rand(1, 3, 480, 640) * 255
+    patches = t.generate_init_samples(im)
+    kinds = [type(T).__name__ for T in t.transforms]
+    # identity first (the one the memory and the IoU-Net use), then 4 relative shifts, the flip, 3 blurs, 4 rotations
+    assert kinds == ['Identity'] + ['Translation'] * 4 + ['FlipHorizontal'] + ['Blur'] * 3 + ['Rotate'] * 4
+    assert patches.shape == (13, 3, 288, 288)
+    # relativeshift (0.6, 0.6) of a 288 sample: 0.6 * 144 = 86 px (truncated)
+    assert [list(T.shift) for T in t.transforms[1:5]] == [[86, 86], [-86, 86], [86, -86], [-86, -86]]
+    # random shifts of the other samples: within random_shift_factor / 2 of the sample size
+    for T in t.transforms[5:]:
+        assert all(abs(s) <= 288 / 3 / 2 for s in T.shift)
+    # The identity sample is the plain crop around the rounded position at the initial scale.
+    assert isinstance(t.transforms[0], augmentation.Identity)
+    assert t.init_sample_pos.tolist() == [240., 320.] and t.init_sample_scale == pytest.approx(t.target_scale)
+
+    t.params.sample_memory_size = 50
+    boxes = t.init_target_boxes()
+    base = t.get_iounet_box(t.pos, t.target_sz, t.init_sample_pos, t.init_sample_scale)
+    assert boxes.shape == (13, 4) and t.target_boxes.shape == (50, 4)
+    for T, box in zip(t.transforms, boxes):
+        # each sample's box is the target box moved by its shift (x by dx, y by dy)
+        assert box.tolist() == pytest.approx((base + torch.tensor([T.shift[1], T.shift[0], 0., 0.])).tolist())
+    assert t.target_boxes[13:].abs().sum() == 0
+
+    t.params.use_augmentation = False
+    assert t.generate_init_samples(im).shape == (1, 3, 288, 288) and len(t.transforms) == 1

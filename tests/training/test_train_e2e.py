@@ -164,7 +164,8 @@ def test_dimp18_bf16_and_data_parallel_wrapper(ltr_env):
 def test_dimp18_fp16_with_grad_scaler_on_cpu(ltr_env, fixture_roots):
     # CPU autocast supports float16, so the fp16 + GradScaler path of the real network runs without a GPU.
     trainer = run_training('smoke', 'dimp18', seed=2, amp='fp16', device='cpu',
-                           settings=_settings(num_epochs=1, samples_per_epoch=4, fixture_roots=fixture_roots))
+                           settings=_settings(num_epochs=1, samples_per_epoch=2, val_samples_per_epoch=0,
+                                              fixture_roots=fixture_roots))
     assert trainer.amp_dtype == torch.float16 and trainer.grad_scaler.is_enabled()
     ckpt = loading.torch_load_legacy(os.path.join(_ckpt_dir(ltr_env), 'DiMPnet_ep0001.pth.tar'))
     assert ckpt['grad_scaler']['scale'] == trainer.grad_scaler.get_scale() > 0

@@ -274,7 +274,8 @@ def klcedimpnet50(filter_size=1, optim_iter=5, optim_init_step=1.0, optim_init_r
 
 @model_constructor
 def dimpnet_tiny(filter_size=4, optim_iter=5, optim_init_step=0.9, optim_init_reg=0.1,
-                 classification_layer='layer3', feat_stride=16, backbone_inplanes=16, clf_feat_blocks=1,
+                 classification_layer='layer3', feat_stride=16, backbone_pretrained=False, backbone_inplanes=16,
+                 clf_feat_blocks=1,
                  clf_feat_norm=True, init_filter_norm=False, final_conv=True,
                  out_feature_dim=64, init_gauss_sigma=1.0, num_dist_bins=100, bin_displacement=0.1,
                  mask_init_factor=3.0, iou_input_dim=(64, 64), iou_inter_dim=(64, 64),
@@ -286,7 +287,11 @@ def dimpnet_tiny(filter_size=4, optim_iter=5, optim_init_step=0.9, optim_init_re
     has 2x and layer3 4x that many channels), with no pretrained weights. The classifier and the IoU-Net are the
     DiMP-18 ones at reduced widths: ``out_feature_dim`` classification channels, ``iou_input_dim`` /
     ``iou_inter_dim`` IoU-Net widths. The IoU-Net is kept so that the tracker can refine the box scale and aspect.
+    ``backbone_pretrained`` exists because network loaders pass it (as False); no pretrained weights exist.
     """
+    if backbone_pretrained:
+        raise ValueError('dimpnet_tiny: no pretrained weights exist for its resnet_baby backbone '
+                         '(backbone_pretrained must be False)')
     backbone_net = backbones.resnet_baby(pretrained=False, inplanes=backbone_inplanes)
     layer_dims = {'layer2': 2 * backbone_inplanes, 'layer3': 4 * backbone_inplanes, 'layer4': 8 * backbone_inplanes}
     if classification_layer not in layer_dims:
