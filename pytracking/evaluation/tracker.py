@@ -5,7 +5,6 @@ import logging
 import math
 import os
 import pkgutil
-import sys
 import time
 from collections import OrderedDict
 from pathlib import Path

@@ -223,18 +223,19 @@ def test_box_jitter_follows_the_scale_and_centre_distributions():
                                      center_jitter_factor={'train': 3, 'test': 4.5},
                                      scale_jitter_factor={'train': 0.25, 'test': 0.5})
     box = torch.tensor([100.0, 50.0, 40.0, 20.0])
-    n = 20000
+    n = 5000
     for mode, cjf, sjf in (('train', 3, 0.25), ('test', 4.5, 0.5)):
         jit = torch.stack([proc._get_jittered_box(box, mode) for _ in range(n)])
         log_scale = torch.log(jit[:, 2:] / box[2:])
-        assert log_scale.mean(0).abs().max() < 0.02
-        assert torch.allclose(log_scale.std(0), torch.tensor([sjf, sjf]), rtol=0.03)
-        assert abs(np.corrcoef(log_scale[:, 0], log_scale[:, 1])[0, 1]) < 0.03
+        # tolerances: about 4 standard errors of each statistic for n samples
+        assert log_scale.mean(0).abs().max() < 0.03
+        assert torch.allclose(log_scale.std(0), torch.tensor([sjf, sjf]), rtol=0.05)
+        assert abs(np.corrcoef(log_scale[:, 0], log_scale[:, 1])[0, 1]) < 0.06
         # normalised centre offset: uniform on [-1/2, 1/2] per axis
         shift = (jit[:, :2] + jit[:, 2:] / 2) - (box[:2] + box[2:] / 2)
         u = shift / (cjf * jit[:, 2:].prod(dim=1, keepdim=True).sqrt())
         assert u.min() >= -0.5 and u.max() <= 0.5
-        assert torch.allclose(u.mean(0), torch.zeros(2), atol=0.01)
-        assert torch.allclose(u.var(0), torch.full((2,), 1 / 12), rtol=0.04)
+        assert torch.allclose(u.mean(0), torch.zeros(2), atol=0.016)
+        assert torch.allclose(u.var(0), torch.full((2,), 1 / 12), rtol=0.06)
         hist = torch.histc(u[:, 0], bins=5, min=-0.5, max=0.5) / n
-        assert torch.allclose(hist, torch.full((5,), 0.2), atol=0.015)
+        assert torch.allclose(hist, torch.full((5,), 0.2), atol=0.025)

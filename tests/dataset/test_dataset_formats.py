@@ -55,8 +55,9 @@ def test_lasot_reads_boxes_visibility_frames_and_classes(lasot_tree, fx):
 def test_lasot_split_files_are_the_official_training_protocol(fx):
     ds_names = {}
     for split in ('train', 'train-train', 'train-val'):
-        path = os.path.join(DATA_SPECS_DIR, {'train': 'lasot_train_split.txt', 'train-train': 'lasot_train_train_split.txt',
-                             'train-val': 'lasot_train_val_split.txt'}[split])
+        files = {'train': 'lasot_train_split.txt', 'train-train': 'lasot_train_train_split.txt',
+                 'train-val': 'lasot_train_val_split.txt'}
+        path = os.path.join(DATA_SPECS_DIR, files[split])
         with open(path) as f:
             ds_names[split] = [line.strip() for line in f if line.strip()]
     train = ds_names['train']

@@ -26,7 +26,8 @@ LABEL_PARAMS = {'sigma_factor': SIGMA_FACTOR, 'kernel_sz': KERNEL_SZ, 'feature_s
 @pytest.fixture
 def all_datasets(lasot_tree, got10k_tree, trackingnet_tree, coco_tree, imagenetvid_tree):
     pytest.importorskip('pycocotools')
-    return [Lasot(lasot_tree[0], vid_ids=[1, 2]), Got10k(got10k_tree[0]), TrackingNet(trackingnet_tree[0], set_ids=[0, 1]),
+    return [Lasot(lasot_tree[0], vid_ids=[1, 2]), Got10k(got10k_tree[0]),
+            TrackingNet(trackingnet_tree[0], set_ids=[0, 1]),
             MSCOCOSeq(coco_tree[0], version='2017'), ImagenetVID(imagenetvid_tree[0])]
 
 

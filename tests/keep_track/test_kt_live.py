@@ -142,6 +142,7 @@ def test_run_webcam_cli_headless_on_video_source(tmp_path, networks):
     assert len(_read_all(out)) == 5
 
 
+@pytest.mark.slow
 def test_headless_without_box_and_bad_sources_are_one_line_errors(tmp_path, networks):
     env = _env(tmp_path, networks)
     video = _write_video(tmp_path / 'v.avi', 2)

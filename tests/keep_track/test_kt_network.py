@@ -268,6 +268,25 @@ def test_descriptor_extractor_reads_the_score_map_cell():
         ext(feat, torch.tensor([[[7, 0]], [[0, 0]]]))
 
 
+def test_descriptors_equal_the_full_conv_map_at_the_cells():
+    torch.manual_seed(0)
+    ext = DescriptorExtractor(backbone_feat_dim=32, descriptor_dim=16, kernel_size=4)
+    feat = torch.randn(2, 32, 9, 11)
+    full = ext.conv(feat)                                    # [2, 16, 10, 12]
+    coords = torch.tensor([[[0, 0], [9, 11], [4, 7], [9, 0]], [[0, 11], [5, 5], [2, 3], [8, 10]]])
+    desc = ext(feat, coords)
+    expected = torch.stack([full[b, :, coords[b, :, 0], coords[b, :, 1]] for b in range(2)])
+    assert torch.allclose(desc, expected, atol=1e-5)
+    # Gradients reach the conv weights and the features as with the full map
+    feat.requires_grad_(True)
+    ext(feat, coords).sum().backward()
+    g_sparse = feat.grad.clone()
+    feat.grad = None
+    full = ext.conv(feat)
+    torch.stack([full[b, :, coords[b, :, 0], coords[b, :, 1]] for b in range(2)]).sum().backward()
+    assert torch.allclose(g_sparse, feat.grad, atol=1e-5)
+
+
 def test_matching_network_forward_shapes():
     torch.manual_seed(0)
     net = target_candidate_matching_net_resnet50(backbone_pretrained=False).eval()

@@ -93,6 +93,24 @@ def test_otb_run_writes_results_skips_finished_and_reports_missing_frame(tmp_pat
     assert open(deer_file).read() == content
 
 
+# One parameter set per official network file (dimp18 is covered above).
+OTB_NETWORKS = [('dimp', 'dimp50', 'dimp50.pth'), ('dimp', 'prdimp18', 'prdimp18.pth.tar'),
+                ('dimp', 'prdimp50', 'prdimp50.pth.tar'), ('dimp', 'super_dimp', 'super_dimp.pth.tar'),
+                ('atom', 'default', 'atom_default.pth')]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('tracker,param,net_file', OTB_NETWORKS, ids=[p for _, p, _ in OTB_NETWORKS])
+def test_otb_command_line_for_every_network(tmp_path, network_dir, make_otb_tree, tracker, param, net_file):
+    otb = make_otb_tree(with_frames=('Deer',))
+    env = _env(tmp_path, network_dir.require(net_file), otb_path=otb)
+    proc = _run([tracker, param, '--dataset', 'otb', '--sequence', 'Deer'], env, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    boxes = _check_result(str(tmp_path / 'results' / tracker / param), 'Deer', 71)
+    assert boxes[0].tolist() == [18, 14, 16, 12]
+    assert (boxes[:, 2:] > 0).all()
+
+
 @pytest.mark.slow
 def test_invalid_initial_boxes_and_grayscale_frames(tmp_path, network_dir, make_got10k_val_tree):
     got = make_got10k_val_tree({'seq_ok': {'n': 3}, 'seq_gray': {'n': 3, 'gray': True},

@@ -43,3 +43,22 @@ def test_torchrun_two_processes(ltr_env, fixture_roots, tmp_path):
     assert result['grad_names_ddp'] == result['grad_names_ref'] and len(result['grad_names_ref']) > 50
     for name, diff in result['max_abs_diff'].items():
         assert diff <= 1e-4 * max(result['max_abs'][name], 1e-3), (name, diff, result['max_abs'][name])
+
+
+@pytest.mark.slow
+def test_torchrun_command_line(ltr_env, tmp_path):
+    """``torchrun --nproc_per_node=2 ltr/run_training.py smoke dimp18`` (gloo on CPU): one set of checkpoints, the
+    log of rank 0 only."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env['OMP_NUM_THREADS'] = '1'
+    proc = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2',
+                           os.path.join(repo, 'ltr', 'run_training.py'), 'smoke', 'dimp18', '--seed', '3',
+                           '--device', 'cpu'], cwd=str(tmp_path), env=env, capture_output=True, text=True,
+                          timeout=400)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    ckpts = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ltr_env, 'checkpoints', 'ltr', 'smoke',
+                                                                          'dimp18', '*')))
+    assert ckpts == ['DiMPnet_ep0001.pth.tar', 'DiMPnet_ep0002.pth.tar']
+    assert '(rank 0 / 2)' in proc.stderr and '(rank 1 / 2)' not in proc.stderr
+    assert proc.stderr.count('Finished training') == 1

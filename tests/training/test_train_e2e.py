@@ -136,11 +136,13 @@ def test_dimp18_training_on_fixture_trees_decreases_loss(ltr_env, fixture_roots)
 
 
 @pytest.mark.slow
-def test_dimp18_seed_makes_runs_reproducible(ltr_env, tmp_path, monkeypatch):
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_dimp18_seed_makes_runs_reproducible(ltr_env, tmp_path, monkeypatch, num_workers):
+    # With loader workers, each worker's random streams derive from the seeded main process.
     weights = []
     for i, seed in enumerate([21, 21, 22]):
         monkeypatch.setenv('LTR_WORKSPACE_DIR', str(tmp_path / 'ws{}'.format(i)))
-        settings = _settings(num_epochs=1, samples_per_epoch=4, val_samples_per_epoch=0)
+        settings = _settings(num_epochs=1, samples_per_epoch=4, val_samples_per_epoch=0, num_workers=num_workers)
         trainer = run_training('smoke', 'dimp18', seed=seed, device='cpu', settings=settings)
         weights.append({k: v.clone() for k, v in trainer.net.state_dict().items()})
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

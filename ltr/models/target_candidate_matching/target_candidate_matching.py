@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 import ltr.models.backbone as backbones
 from ltr.admin.model_constructor import model_constructor
@@ -20,6 +21,8 @@ class DescriptorExtractor(nn.Module):
 
     With ``kernel_size`` 4 and padding 2 the conv output is one cell larger than the features, the
     same size as the DiMP score map (4x4 filter), so a score-map cell indexes its descriptor directly.
+    Only the requested output cells are computed (a candidate's descriptor is the conv of its input
+    window), which is much cheaper than the full conv map and gives the same values.
 
     args:
         backbone_feat_dim - channels of the backbone layer (1024 for ResNet-50 layer3).
@@ -32,25 +35,34 @@ class DescriptorExtractor(nn.Module):
         self.conv = nn.Conv2d(in_channels=backbone_feat_dim, out_channels=descriptor_dim, kernel_size=kernel_size,
                               padding=kernel_size // 2, bias=True)
 
-    def _sample(self, feats: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
-        coords = coords.long()
-        if coords.numel() > 0 and (coords.min() < 0 or coords[..., 0].max() >= feats.shape[2]
-                                   or coords[..., 1].max() >= feats.shape[3]):
+    def _sample(self, x: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        k, pad = self.conv.kernel_size, self.conv.padding
+        out_h = x.shape[2] + 2 * pad[0] - k[0] + 1
+        out_w = x.shape[3] + 2 * pad[1] - k[1] + 1
+        coords = coords.long().to(x.device)
+        if coords.numel() > 0 and (coords.min() < 0 or coords[..., 0].max() >= out_h or coords[..., 1].max() >= out_w):
             raise ValueError('DescriptorExtractor: candidate coordinates outside the {}x{} descriptor map'.format(
-                feats.shape[2], feats.shape[3]))
-        batch = torch.arange(feats.shape[0], device=feats.device).unsqueeze(1)
-        desc = feats[batch, :, coords[:, :, 0], coords[:, :, 1]]
+                out_h, out_w))
+        xp = F.pad(x, (pad[1], pad[1], pad[0], pad[0]))
+        # Input window of output cell (i, j): padded rows i..i+k-1, cols j..j+k-1.
+        rows = coords[:, :, 0, None, None] + torch.arange(k[0], device=x.device).view(1, 1, -1, 1)
+        cols = coords[:, :, 1, None, None] + torch.arange(k[1], device=x.device).view(1, 1, 1, -1)
+        batch = torch.arange(x.shape[0], device=x.device).view(-1, 1, 1, 1)
+        windows = xp[batch, :, rows, cols]                        # [B, N, kh, kw, C]
+        # Flatten each window in the (C, kh, kw) order of the conv weight: one small matrix product.
+        windows = windows.permute(0, 1, 4, 2, 3).reshape(coords.shape[0], coords.shape[1], -1)
+        desc = F.linear(windows, self.conv.weight.reshape(self.conv.out_channels, -1), self.conv.bias)
         return desc.permute(0, 2, 1)
 
     def forward(self, x: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """Descriptors ``[B, D, N]`` of features x ``[B, C, H, W]`` at integer (row, col) coords ``[B, N, 2]``."""
-        return self._sample(self.conv(x), coords)
+        return self._sample(x, coords)
 
     def get_descriptors(self, x: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """As :meth:`forward`; coords may also be ``[N, 2]`` (one image)."""
         if coords.dim() == 2:
             coords = coords.unsqueeze(0)
-        return self._sample(self.conv(x), coords)
+        return self._sample(x, coords)
 
 
 class TargetCandidateMatchingNetwork(nn.Module):
