@@ -1,9 +1,12 @@
 """VOT toolkit integration (the short-term protocol used by ``Tracker.run_vot``).
 
-With the ``trax`` package installed the tracker talks TraX to the toolkit. Without it the legacy file
-protocol is used, in the working directory: ``images.txt`` (one frame path per line), ``region.txt`` (the
+When the working directory holds the legacy file protocol's inputs, that protocol is used; otherwise
+the tracker talks TraX to the toolkit through the ``trax`` module of ``vot-trax`` (an optional dependency:
+``pip install vot-trax``). The file protocol, in the working directory: ``images.txt`` (one frame path per line), ``region.txt`` (the
 initial region) in, ``output.txt`` (one region per frame, ``x,y,w,h`` or ``x1,y1,...,xn,yn``) out.
 """
+from __future__ import annotations
+
 import collections
 import logging
 import os
@@ -13,10 +16,60 @@ logger = logging.getLogger(__name__)
 
 try:
     import trax
-    import trax.server
     TRAX = True
 except ImportError:  # optional dependency: fall back to the file protocol
+    trax = None
     TRAX = False
+
+
+def _file_protocol_present() -> bool:
+    return os.path.isfile('images.txt') and os.path.isfile('region.txt')
+
+
+class _TraxSession:
+    """The server side of a TraX session with the bindings of ``vot-trax`` 4.x (``trax.Server``).
+
+    The toolkit sends one ``initialize`` request (image + region), then ``frame`` requests until ``quit``;
+    every request is answered with one ``status`` holding the tracker's region.
+    """
+
+    def __init__(self, region_format: str):
+        fmt = trax.Region.POLYGON if region_format == 'polygon' else trax.Region.RECTANGLE
+        self._server = trax.Server([fmt], [trax.Image.PATH])
+        request = self._server.wait()
+        if request.type != trax.TraxStatus.INITIALIZE:
+            raise RuntimeError("Expected a TraX 'initialize' request, got '{}'".format(request.type))
+        objects = request.objects
+        if not objects:
+            raise RuntimeError('The TraX initialize request holds no region')
+        region = objects[0][0]
+        if isinstance(region, trax.Polygon):
+            self.region = Polygon([Point(float(p[0]), float(p[1])) for p in region])
+        else:
+            self.region = Rectangle(*[float(v) for v in region.bounds()])
+        self.first_image = self._image_path(request.image)
+        self._server.status(objects)
+
+    @staticmethod
+    def _image_path(images) -> str:
+        image = next(iter(images.values())) if isinstance(images, dict) else images
+        return image.path() if hasattr(image, 'path') else str(image)
+
+    def report(self, region: Region, confidence: float) -> None:
+        if isinstance(region, Polygon):
+            tregion = trax.Polygon.create([(p.x, p.y) for p in region.points])
+        else:
+            tregion = trax.Rectangle.create(region.x, region.y, region.width, region.height)
+        self._server.status([(tregion, {})], {'confidence': confidence})
+
+    def next_image(self) -> Optional[str]:
+        request = self._server.wait()
+        if request.type != trax.TraxStatus.FRAME:
+            return None
+        return self._image_path(request.image)
+
+    def quit(self) -> None:
+        self._server.quit()
 
 
 class VOTToolkitError(FileNotFoundError):
@@ -80,19 +133,12 @@ class VOT:
         if region_format not in ('rectangle', 'polygon'):
             raise ValueError("region_format must be 'rectangle' or 'polygon', got '{}'".format(region_format))
         self._closed = True  # nothing to close (or write) until the session is set up
-        if TRAX:
-            options = trax.server.ServerOptions(region_format, trax.image.PATH)
-            self._trax = trax.server.Server(options)
-            request = self._trax.wait()
-            if request.type != 'initialize':
-                raise RuntimeError("Expected a TraX 'initialize' request, got '{}'".format(request.type))
-            if request.region.type == 'polygon':
-                self._region = Polygon([Point(x[0], x[1]) for x in request.region.points])
-            else:
-                self._region = Rectangle(request.region.x, request.region.y, request.region.width,
-                                         request.region.height)
-            self._image = str(request.image)
-            self._trax.status(request.region)
+        # The file protocol's input files win: the toolkit writes them only when it uses that protocol.
+        self._use_trax = TRAX and not _file_protocol_present()
+        if self._use_trax:
+            self._trax = _TraxSession(region_format)
+            self._region = convert_region(self._trax.region, region_format)
+            self._image = self._trax.first_image
         else:
             missing = [f for f in ('images.txt', 'region.txt') if not os.path.isfile(f)]
             if missing:
@@ -120,25 +166,20 @@ class VOT:
         """Report the tracking result of the current frame."""
         if not isinstance(region, (Rectangle, Polygon)):
             raise TypeError('region must be a Rectangle or a Polygon')
-        if TRAX:
-            if isinstance(region, Polygon):
-                tregion = trax.region.Polygon([(p.x, p.y) for p in region.points])
-            else:
-                tregion = trax.region.Rectangle(region.x, region.y, region.width, region.height)
-            self._trax.status(tregion, {'confidence': confidence})
+        if self._use_trax:
+            self._trax.report(region, confidence)
         else:
             self._result.append(region)
             self._frame += 1
 
     def frame(self) -> Optional[str]:
         """Path of the next frame, or None at the end of the sequence."""
-        if TRAX:
+        if self._use_trax:
             if hasattr(self, '_image'):
                 image = self._image
                 del self._image
                 return image
-            request = self._trax.wait()
-            return str(request.image) if request.type == 'frame' else None
+            return self._trax.next_image()
         if self._frame >= len(self._files):
             return None
         if self._frame == 0:
@@ -153,7 +194,7 @@ class VOT:
         if self._closed:
             return
         self._closed = True
-        if TRAX:
+        if self._use_trax:
             self._trax.quit()
         else:
             with open('output.txt', 'w') as f:

@@ -25,7 +25,6 @@ def test_polygon_to_box_axis_aligned_square():
     assert vot_polygon_to_box([1, 2, 3, 4]) == [1, 2, 3, 4]
 
 
-@pytest.mark.skipif(vot.TRAX, reason='the file protocol is used only without trax')
 def test_run_vot_file_protocol(fake, eval_env, tmp_path, monkeypatch, helpers):
     frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(4)]
     work = tmp_path / 'vot_work'
@@ -45,7 +44,6 @@ def test_run_vot_file_protocol(fake, eval_env, tmp_path, monkeypatch, helpers):
 
 
 # --------------------------------------------------------------------------- pytracking/run_vot.py
-@pytest.mark.skipif(vot.TRAX, reason='the file protocol is used only without trax')
 def test_run_vot_command_file_protocol_with_run_id(fake, eval_env, tmp_path, monkeypatch, helpers):
     from pytracking import run_vot
     frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(3)]
@@ -106,7 +104,6 @@ def test_run_vot_unknown_tracker_and_help_from_another_directory(tmp_path):
         assert flag in res.stdout
 
 
-@pytest.mark.skipif(vot.TRAX, reason='the file protocol is used only without trax')
 def test_run_vot2020_rectangle_regions(fake, eval_env, tmp_path, monkeypatch, helpers):
     from pytracking import run_vot
     frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(3)]
@@ -121,3 +118,55 @@ def test_run_vot2020_rectangle_regions(fake, eval_env, tmp_path, monkeypatch, he
     # The rectangle is the initial box as it is (no polygon conversion); 2 px right, 1 px down per frame.
     np.testing.assert_allclose(got, [[5.5, 6, 10, 8], [7.5, 7, 10, 8], [9.5, 8, 10, 8]])
     assert helpers.read_log(eval_env.log)[0]['box'] == [5.5, 6, 10, 8]
+
+
+# --------------------------------------------------------------------------- a real TraX session
+_TRAX_SERVER = '''
+import importlib, sys, types
+mod = importlib.import_module({module!r})
+pkg = types.ModuleType('pytracking.parameter.evaltest_velocity'); pkg.__path__ = []
+params = types.ModuleType('pytracking.parameter.evaltest_velocity.default'); params.parameters = mod.parameters
+sys.modules['pytracking.tracker.evaltest_velocity'] = mod
+sys.modules['pytracking.parameter.evaltest_velocity'] = pkg
+sys.modules['pytracking.parameter.evaltest_velocity.default'] = params
+from pytracking import run_vot
+sys.exit(run_vot.main(['evaltest_velocity', 'default', '--debug', '0']))
+'''
+
+
+def test_run_vot_over_a_real_trax_connection(fake, eval_env, tmp_path, helpers):
+    """The toolkit's side of the protocol (``trax.client.Client`` of vot-trax) drives ``run_vot.py`` over pipes:
+    the tracker is initialised with a rectangle and answers every frame with the moved region."""
+    trax = pytest.importorskip('trax')
+    import os
+    import subprocess
+    import sys
+    import trax.client
+    from tests.evaluation.conftest import FAKE_MODULE
+    frames = [helpers.write_image(tmp_path / 'seq' / '{:08d}.jpg'.format(i + 1), w=60, h=40) for i in range(4)]
+    work = tmp_path / 'trax_work'
+    work.mkdir()
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, '-c', _TRAX_SERVER.format(module=FAKE_MODULE)], cwd=str(work), env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        client = trax.client.Client((proc.stdin.fileno(), proc.stdout.fileno()), timeout=120)
+        init = trax.Rectangle.create(5, 6, 10, 8)
+        objects, _ = client.initialize([trax.FileImage.create(frames[0])], [init], {})
+        assert len(objects) == 1
+        assert [round(v, 3) for v in objects[0][0].bounds()] == [5, 6, 10, 8]   # the initial region echoed
+        reported = []
+        for path in frames[1:]:
+            objects, _ = client.frame([trax.FileImage.create(path)])
+            reported.append([float(v) for v in objects[0][0].bounds()])
+        client.quit()
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # The fake tracker moves its box by (+2, +1) per frame.
+    init_box = vot_polygon_to_box([5, 6, 15, 6, 15, 14, 5, 14], 'preserve_area')
+    np.testing.assert_allclose(reported, [[init_box[0] + 2 * k, init_box[1] + k, init_box[2], init_box[3]]
+                                          for k in (1, 2, 3)], atol=1e-4)
+    assert [e['event'] for e in helpers.read_log(eval_env.log)] == ['init', 'track', 'track', 'track']
+    assert not (work / 'output.txt').exists()
