@@ -31,6 +31,7 @@ setup(
         "jpeg": ["jpeg4py"],
         "visdom": ["visdom"],
         "tensorboard": ["tensorboard"],
-        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "tensorboard"],
+        "vot": ["vot-trax"],
+        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "tensorboard", "vot-trax"],
     },
 )
