@@ -33,8 +33,8 @@ DEFAULTS = {
     'num_test_frames': 2,
     'num_sequences': 400,       # training seeds 0..399
     'samples_per_epoch': 400,   # 50 iterations of batch size 8
-    'num_epochs': 14,
-    'lr_step': 10,              # epochs between learning-rate drops (x0.2)
+    'num_epochs': 30,
+    'lr_step': 22,              # epochs between learning-rate drops (x0.2)
     'out_feature_dim': 64,
     'iou_dim': 64,
     'backbone_inplanes': 16,
