@@ -25,7 +25,6 @@ import cv2 as cv  # noqa: E402
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-logger = logging.getLogger('benchmarks.synthetic_peers')
 
 OPENCV_TRACKERS = {'mil': ('TrackerMIL_create', 'OpenCV MIL'),
                    'kcf': ('TrackerKCF_create', 'OpenCV KCF'),

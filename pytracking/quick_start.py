@@ -20,7 +20,6 @@ if __package__ in (None, ''):
     # Run as a script (python pytracking/quick_start.py): make the repository importable.
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 
-logger = logging.getLogger('pytracking.quick_start')
 
 TRACKER_NAME = 'dimp'
 PARAMETER_NAME = 'dimp_tiny'
@@ -60,28 +59,35 @@ def write_annotated_video(seq, tracker, path: str, fps: float = 15.0) -> int:
     import cv2 as cv
     import numpy as np
 
-    from pytracking.evaluation._live import AnnotatedVideoWriter, draw_text_lines
+    from pytracking.evaluation._live import AnnotatedVideoWriter
     from pytracking.utils.load_text import load_boxes
 
     result_file = os.path.join(tracker.results_dir, '{}.txt'.format(seq.name))
     pred = load_boxes(result_file, delimiter=('\t', ','), dtype=np.float64)
     gt = np.asarray(seq.ground_truth_rect, dtype=np.float64)
     writer = AnnotatedVideoWriter(path, fps)
+    scale = 2  # the synthetic frames are small (320x240): upscale so that boxes and text stay readable
     try:
         for i, frame_path in enumerate(seq.frames):
             frame = cv.imread(frame_path, cv.IMREAD_COLOR)
             if frame is None:
                 raise QuickStartError('Could not read frame {}'.format(frame_path))
-            # Explicit colours (not the per-object palette) so that the legend drawn below is right.
-            if i < len(gt) and gt[i, 2] > 0 and gt[i, 3] > 0:
-                x, y, w, h = [int(round(v)) for v in gt[i]]
-                cv.rectangle(frame, (x, y), (x + w, y + h), (0, 200, 0), 2)
+            frame = cv.resize(frame, None, fx=scale, fy=scale, interpolation=cv.INTER_LINEAR)
+            # Explicit colours (not the per-object palette) so that the legend drawn below is right; the thin
+            # truth box goes on top of the thick tracker box so that both stay visible when they coincide.
             if i < len(pred):
-                x, y, w, h = [int(round(v)) for v in pred[i]]
+                x, y, w, h = [int(round(scale * v)) for v in pred[i]]
                 if w > 0 and h > 0:
-                    cv.rectangle(frame, (x, y), (x + w, y + h), (0, 0, 255), 2)
-            draw_text_lines(frame, ['{} #{}'.format(seq.name, i + 1), 'green: truth  red: dimp_tiny'],
-                            scale=0.45)
+                    cv.rectangle(frame, (x, y), (x + w, y + h), (0, 0, 255), 4)
+            if i < len(gt) and gt[i, 2] > 0 and gt[i, 3] > 0:
+                x, y, w, h = [int(round(scale * v)) for v in gt[i]]
+                cv.rectangle(frame, (x, y), (x + w, y + h), (0, 220, 0), 2)
+            # White text on a dark band: readable on any background (outlined text smears in OpenCV 5).
+            cv.rectangle(frame, (0, 0), (frame.shape[1], 44), (0, 0, 0), -1)
+            for row, text in enumerate(['{}  frame {}'.format(seq.name, i + 1),
+                                        'green: ground truth   red: DiMP-tiny']):
+                cv.putText(frame, text, (8, 18 + 20 * row), cv.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
+                           cv.LINE_AA)
             writer.write(frame)
     finally:
         writer.release()

@@ -11,12 +11,12 @@ from ltr.run_training import run_training
 
 def _tiny_settings(**attrs) -> Settings:
     settings = Settings()
-    # Few training sequences, small crops, small batches: the loss must fall within 20 iterations.
+    # Few training sequences, small crops, small batches: the loss must fall within 30 iterations.
     settings.num_sequences = 2
     settings.feature_sz = 4
     settings.batch_size = 4
     settings.samples_per_epoch = 20
-    settings.num_epochs = 4
+    settings.num_epochs = 6
     settings.num_workers = 0
     settings.print_interval = 100
     settings.fail_safe = False
@@ -28,12 +28,12 @@ def _tiny_settings(**attrs) -> Settings:
 def test_dimp_tiny_recipe_loss_falls():
     trainer = run_training('dimp', 'dimp_tiny', seed=1, device='cpu', settings=_tiny_settings())
     history = trainer.stats['train']['Loss/total'].history
-    assert len(history) == 4 and all(math.isfinite(v) for v in history)
-    first, last = sum(history[:2]) / 2, sum(history[2:]) / 2
+    assert len(history) == 6 and all(math.isfinite(v) for v in history)
+    first, last = sum(history[:2]) / 2, sum(history[-2:]) / 2
     assert last < 0.9 * first, history
 
     # The checkpoint rebuilds the same network through the recorded constructor (official layout).
-    path = trainer.checkpoint_path(4)
+    path = trainer.checkpoint_path(6)
     ckpt = loading.torch_load_legacy(path)
     assert ckpt['constructor'].fun_name == 'dimpnet_tiny'
     assert ckpt['constructor'].fun_module == 'ltr.models.tracking.dimpnet'

@@ -10,9 +10,10 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 NETWORK_DIR = os.path.join(REPO, 'pytracking', 'networks')
 
-# Recorded on the first 3 test sequences (benchmarks/RESULTS.md); the floor leaves a margin for
-# platform-dependent float differences, which can flip a few frames of a tracker.
-RECORDED_AUC_3SEQ = None
+# AUC (%, by _auc below) of the shipped model on the first 3 test sequences, recorded with the full-split run of
+# benchmarks/RESULTS.md (72.0; all 30 sequences: 76.8 by _auc, 71.7 by the analysis module, which also scores
+# out-of-view frames). The margin absorbs platform-dependent float differences, which can flip a few frames.
+RECORDED_AUC_3SEQ = 72.0
 AUC_MARGIN = 10.0
 
 
@@ -38,7 +39,6 @@ def test_shipped_network_file_official_layout():
 
 @pytest.mark.slow
 def test_shipped_model_tracks_synthetic_sequences(synthetic_env):
-    from pytracking.analysis.extract_results import extract_results
     from pytracking.evaluation import Tracker, get_dataset
     from pytracking.evaluation.running import run_dataset
 
@@ -53,7 +53,7 @@ def test_shipped_model_tracks_synthetic_sequences(synthetic_env):
 def _auc(dataset, tracker) -> float:
     """AUC (%) of the success plot, from the result files, by direct computation (independent of the analysis
     module): mean over sequences of the mean over thresholds 0:0.05:1 of the fraction of frames with IoU > t,
-    frames where the target is absent excluded, as in the OTB-style protocol."""
+    frames whose ground-truth box is empty (target out of view) excluded."""
     from pytracking.utils.load_text import load_boxes
     thresholds = np.linspace(0, 1, 21)
     per_seq = []

@@ -146,3 +146,33 @@ def target_candidate_matching_net_resnet50(backbone_pretrained: bool = True, cla
                               'output_normalization': output_normalization})
     return TargetCandidateMatchingNetwork(feature_extractor=backbone_net, classification_layer=classification_layer,
                                           descriptor_extractor=descriptor_extractor, matcher=matcher)
+
+
+@model_constructor
+def target_candidate_matching_net_tiny(backbone_inplanes: int = 16, classification_layer=None,
+                                       descriptor_dim: int = 64, keypoint_encoder=(16, 32, 64), GNN_layers=None,
+                                       num_sinkhorn_iterations: int = 10, output_normalization: str = 'sinkhorn'):
+    """The matching network sized for ``dimpnet_tiny`` (the shipped synthetic-benchmark DiMP).
+
+    Its ``resnet_baby`` backbone (``backbone_inplanes`` wide, no pretrained weights) is meant to be loaded from
+    the base network and frozen; descriptors come from layer3 (4 x ``backbone_inplanes`` channels) and are
+    ``descriptor_dim``-d, matched by two (self, cross) graph layer pairs.
+    """
+    if classification_layer is None:
+        classification_layer = ['layer3']
+    if GNN_layers is None:
+        GNN_layers = ['self', 'cross'] * 2
+    layer_dims = {'layer2': 2 * backbone_inplanes, 'layer3': 4 * backbone_inplanes}
+    if len(classification_layer) != 1 or classification_layer[0] not in layer_dims:
+        raise ValueError('target_candidate_matching_net_tiny: classification_layer must be one of {}, got {!r}'.format(
+            [[l] for l in sorted(layer_dims)], classification_layer))
+
+    backbone_net = backbones.resnet_baby(pretrained=False, inplanes=backbone_inplanes)
+    descriptor_extractor = DescriptorExtractor(backbone_feat_dim=layer_dims[classification_layer[0]],
+                                               descriptor_dim=descriptor_dim, kernel_size=4)
+    matcher = SuperGlue(conf={'input_dim': descriptor_dim, 'descriptor_dim': descriptor_dim,
+                              'keypoint_encoder': list(keypoint_encoder), 'GNN_layers': GNN_layers,
+                              'num_sinkhorn_iterations': num_sinkhorn_iterations,
+                              'output_normalization': output_normalization})
+    return TargetCandidateMatchingNetwork(feature_extractor=backbone_net, classification_layer=classification_layer,
+                                          descriptor_extractor=descriptor_extractor, matcher=matcher)

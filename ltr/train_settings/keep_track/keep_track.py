@@ -71,6 +71,29 @@ def run(settings):
     lasot_dumped_val = LasotCandidateMatching(settings.env.lasot_dir,
                                               settings.env.lasot_candidate_matching_dataset_path, split='train-val')
 
+    loaders = make_loaders(settings, lasot_dumped_train, lasot_dumped_val, score_map_sz)
+
+    # The network: its backbone (frozen) comes from the base tracker's network
+    net = tcm.target_candidate_matching_net_resnet50(backbone_pretrained=settings.backbone_pretrained,
+                                                     frozen_backbone_layers=['conv1', 'bn1', 'layer1', 'layer2'])
+    base_network_path = getattr(settings, 'base_network_path', None) or \
+        os.path.join(settings.env.pretrained_networks, 'super_dimp_simple.pth.tar')
+    if not os.path.isfile(base_network_path):
+        raise FileNotFoundError("Base network '{}' not found: put the model-zoo file super_dimp_simple.pth.tar in "
+                                "'pretrained_networks' (ltr/admin/local.py)".format(base_network_path))
+    base_net, _ = network_loading.load_network(checkpoint=base_network_path, backbone_pretrained=False)
+    net.load_state_dict(base_net.state_dict(), strict=False)
+
+    return train_matching_net(settings, net, loaders, lr=1.0e-4, lr_step_size=6)
+
+
+def make_loaders(settings, train_data, val_data, score_map_sz) -> list:
+    """The recipe's loaders: self- and partially supervised training pairs from ``train_data``, self-supervised
+    validation pairs and (when ``val_data`` has such pairs) real detected-candidate pairs 'HH' / 'HK' from
+    ``val_data`` (candidate-matching datasets). Reads ``batch_size``, ``num_workers``, ``output_sz``,
+    ``normalize_mean`` / ``normalize_std`` and the sample counts from ``settings``; ``score_map_sz`` is the base
+    tracker's score map (rows, cols)."""
+    bs = settings.batch_size
     transform_train = tfm.Transform(tfm.ToTensor(),
                                     tfm.Normalize(mean=settings.normalize_mean, std=settings.normalize_std))
     img_aug_transform_train = tfm.Transform(tfm.ToTensorAndJitter(normalize=True, brightness_jitter=0.5),
@@ -89,11 +112,11 @@ def run(settings):
 
     # Samplers and loaders
     dataset_train = sampler.SequentialTargetCandidateMatchingSampler(
-        lasot_dumped_train, samples_per_epoch=settings.samples_per_epoch, processing=processing_train,
+        train_data, samples_per_epoch=settings.samples_per_epoch, processing=processing_train,
         sup_modes=['self_sup', 'partial_sup'], frame_modes=['H', 'K', 'J'], p_frame_modes=[1., 0.5, 0.5],
         subseq_modes=['HH', 'HK', 'HG'], p_subseq_modes=[1.0, 0.1, 0.1])
     dataset_val = sampler.SequentialTargetCandidateMatchingSampler(
-        lasot_dumped_val, samples_per_epoch=settings.val_samples_per_epoch, processing=processing_val,
+        val_data, samples_per_epoch=settings.val_samples_per_epoch, processing=processing_val,
         sup_modes=['self_sup'], frame_modes=['G', 'H', 'J', 'K'], p_frame_modes=[0.2, 0.4, 0.2, 0.2])
 
     loader_train = LTRLoader('train', dataset_train, training=True, batch_size=bs, num_workers=settings.num_workers,
@@ -104,28 +127,23 @@ def run(settings):
 
     # Validation on the real detected candidates of consecutive frames (one pair per batch: candidate numbers
     # differ), for the pair states the validation set has.
-    val_pair_states = lasot_dumped_val.get_subseq_states()
+    val_pair_states = val_data.get_subseq_states()
     for state, num_samples in (('HH', settings.val_hh_samples), ('HK', settings.val_hk_samples)):
         if state not in val_pair_states:
             logger.warning("The validation candidate data has no '%s' frame pairs: no val_%s loader", state, state)
             continue
         dataset = sampler.SequentialTargetCandidateMatchingSampler(
-            lasot_dumped_val, samples_per_epoch=num_samples, processing=processing_val_real,
+            val_data, samples_per_epoch=num_samples, processing=processing_val_real,
             sup_modes=['partial_sup'], subseq_modes=[state], p_subseq_modes=[1.])
         loaders.append(LTRLoader('val_' + state, dataset, training=False, batch_size=1,
                                  num_workers=settings.num_workers, shuffle=False, drop_last=True, stack_dim=1))
 
-    # The network: its backbone (frozen) comes from the base tracker's network
-    net = tcm.target_candidate_matching_net_resnet50(backbone_pretrained=settings.backbone_pretrained,
-                                                     frozen_backbone_layers=['conv1', 'bn1', 'layer1', 'layer2'])
-    base_network_path = getattr(settings, 'base_network_path', None) or \
-        os.path.join(settings.env.pretrained_networks, 'super_dimp_simple.pth.tar')
-    if not os.path.isfile(base_network_path):
-        raise FileNotFoundError("Base network '{}' not found: put the model-zoo file super_dimp_simple.pth.tar in "
-                                "'pretrained_networks' (ltr/admin/local.py)".format(base_network_path))
-    base_net, _ = network_loading.load_network(checkpoint=base_network_path, backbone_pretrained=False)
-    net.load_state_dict(base_net.state_dict(), strict=False)
+    return loaders
 
+
+def train_matching_net(settings, net, loaders: list, lr: float, lr_step_size: int) -> LTRTrainer:
+    """Train ``net`` (backbone frozen) with the matching loss: Adam at ``lr``, x0.2 every ``lr_step_size`` epochs,
+    for ``settings.num_epochs`` epochs. Returns the trainer."""
     for p in net.parameters():
         p.requires_grad_(True)
     for p in net.feature_extractor.parameters():
@@ -137,8 +155,8 @@ def run(settings):
     objective = {'target_candidate_matching': tcm_loss.TargetCandidateMatchingLoss()}
     actor = TargetCandiateMatchingActor(net=net, objective=objective)
 
-    optimizer = optim.Adam([{'params': actor.net.parameters(), 'lr': 1.0e-4}], lr=1.0e-4)
-    lr_scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=6, gamma=0.2)
+    optimizer = optim.Adam([{'params': actor.net.parameters(), 'lr': lr}], lr=lr)
+    lr_scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=lr_step_size, gamma=0.2)
 
     trainer = LTRTrainer(actor, loaders, optimizer, settings, lr_scheduler)
     trainer.train(settings.num_epochs, load_latest=True, fail_safe=settings.fail_safe)

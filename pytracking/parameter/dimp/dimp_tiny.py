@@ -1,7 +1,10 @@
 """DiMP-tiny parameters: the project's shipped small DiMP for the embedded synthetic benchmark.
 
-Sizes match the training recipe ``ltr/train_settings/dimp/dimp_tiny.py`` (128x128 crops, feature size 8,
-search area 4x the target size). The network file ``dimp_tiny.pth.tar`` ships in ``pytracking/networks``.
+The network was trained by ``ltr/train_settings/dimp/dimp_tiny.py`` on 128x128 crops of 4x the target size
+(32-pixel targets). Tracking uses 160x160 crops of 5x the target size: the same 32-pixel target resolution with a
+larger search region. That choice (and only that) was tuned on 10 held-out sequences rendered from TRAINING seeds
+500000-500009 (never the test split): AUC 62.9 with 128 / 4, 65.9 with 160 / 5, 60.7 with 128 / 5, 66.6 with
+192 / 6 (kept 160 / 5, 1.4x cheaper). The network file ``dimp_tiny.pth.tar`` ships in ``pytracking/networks``.
 """
 from pytracking.features.net_wrappers import NetWithBackbone
 from pytracking.utils.params import TrackerParams
@@ -16,8 +19,8 @@ def parameters() -> TrackerParams:
 
     params.use_gpu = True
 
-    params.image_sample_size = 8*16
-    params.search_area_scale = 4
+    params.image_sample_size = 10*16
+    params.search_area_scale = 5
 
     # Sample memory and learning
     params.sample_memory_size = 50

@@ -8,6 +8,7 @@ per frame, the data that ``util_scripts/create_distractor_dataset.py`` stores fo
 
 Conventions as in DiMP: ``pos`` is the target centre (y, x), sizes are (h, w), image pixels.
 """
+import inspect
 from typing import Optional
 
 import torch
@@ -86,11 +87,24 @@ class DiMPSimple(DiMP):
 
     def _initial_filter(self, x: torch.Tensor, target_boxes: torch.Tensor, num_iter, compute_losses: bool):
         target_labels = self.init_target_labels(TensorList([x]))
-        self._set_optimizer_losses(compute_losses)
+        kwargs = self._optimizer_kwargs(target_labels, compute_losses)
         with torch.no_grad():
-            target_filter, _, losses = self.net.classifier.get_filter(x, target_boxes, train_label=target_labels,
-                                                                      num_iter=num_iter)
+            target_filter, _, losses = self.net.classifier.get_filter(x, target_boxes, num_iter=num_iter, **kwargs)
         return target_filter, losses
+
+    def _optimizer_kwargs(self, target_labels: torch.Tensor, compute_losses: bool) -> dict:
+        """Label and loss arguments of the filter optimizer.
+
+        Label-map optimizers (SuperDiMP-simple's generic steepest descent) get ``train_label``; DiMP's
+        optimizer (``DiMPSteepestDescentGN``, e.g. ``dimpnet_tiny``) learns its own labels and takes
+        ``compute_losses`` instead, so that KeepTrack can also run on a plain DiMP network.
+        """
+        optimizer = self.net.classifier.filter_optimizer
+        params = inspect.signature(optimizer.forward).parameters
+        if 'train_label' in params or any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            self._set_optimizer_losses(compute_losses)
+            return {'train_label': target_labels}
+        return {'compute_losses': compute_losses}
 
     def _memory_sample_weights(self) -> torch.Tensor:
         """Weights [n, 1, 1, 1] of the stored samples in the filter loss."""
@@ -102,11 +116,11 @@ class DiMPSimple(DiMP):
         target_labels = self.target_labels[0][:n, ...]
         target_boxes = self.target_boxes[:n, :].clone()
         sample_weights = self._memory_sample_weights()
-        self._set_optimizer_losses(compute_losses)
+        kwargs = self._optimizer_kwargs(target_labels, compute_losses)
         with torch.no_grad():
             self.target_filter, _, losses = self.net.classifier.filter_optimizer(
-                self.target_filter, num_iter=num_iter, feat=samples, bb=target_boxes, train_label=target_labels,
-                sample_weight=sample_weights)
+                self.target_filter, num_iter=num_iter, feat=samples, bb=target_boxes, sample_weight=sample_weights,
+                **kwargs)
         return losses
 
     def update_memory(self, sample_x: TensorList, target_box: torch.Tensor,

@@ -1,0 +1,134 @@
+"""KeepTrack-tiny: trains a small target candidate matching network for the shipped DiMP-tiny base tracker on the
+embedded synthetic benchmark (the project's KeepTrack recipe, ``keep_track.py``, at synthetic-benchmark size).
+
+    OMP_NUM_THREADS=1 python ltr/run_training.py keep_track keep_track_tiny --seed 1 --device cpu
+
+Steps (each reused when already done):
+1. the first ``num_sequences`` synthetic TRAINING sequences (seeds 0..N-1, never the test split) are written in the
+   GOT-10k layout by :class:`pytracking.evaluation.syntheticdataset.SyntheticDataset` (``split='train'``);
+2. the base tracker (``dimp_simple`` tracker with the ``dimp_tiny`` network and parameters) runs over them and
+   ``pytracking/util_scripts/create_distractor_dataset.py`` stores its candidates (:func:`create_candidate_data`);
+3. the matching network ``target_candidate_matching_net_tiny`` (backbone loaded from ``dimp_tiny.pth.tar`` and
+   frozen) is trained with the KeepTrack loaders, loss and actor of ``keep_track.py``; the last
+   ``num_val_sequences`` sequences are the validation split.
+
+Export the shipped file with :func:`export_network`. Settings already present on ``settings`` before ``run`` keep
+their value (``num_sequences``, ``num_val_sequences``, ``batch_size``, ``num_workers``, ``num_epochs``,
+``samples_per_epoch``, ``val_samples_per_epoch``, ``val_hh_samples``, ``val_hk_samples``, ``learning_rate``,
+``lr_step_size``, ``base_network_path``, ``candidate_file``, ``fail_safe``).
+"""
+import logging
+import os
+
+import ltr.admin.loading as network_loading
+from ltr.dataset import Got10kCandidateMatching
+from ltr.models.target_candidate_matching import target_candidate_matching as tcm
+from ltr.train_settings.keep_track.keep_track import make_loaders, train_matching_net
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    'num_sequences': 80,
+    'num_val_sequences': 10,
+    'batch_size': 16,
+    'num_workers': 1,
+    'multi_gpu': False,
+    'print_interval': 10,
+    'num_epochs': 12,
+    'samples_per_epoch': 16 * 50,
+    'val_samples_per_epoch': 16 * 5,
+    'val_hh_samples': 40,
+    'val_hk_samples': 20,
+    # Higher than the original's 1e-4: the descriptor head and the matcher start from scratch and train for
+    # about 600 instead of 1500 iterations.
+    'learning_rate': 1.0e-3,
+    'lr_step_size': 8,
+    'fail_safe': True,
+}
+
+# The base tracker: DiMP-tiny tracks on 160x160 crops (image_sample_size), i.e. 10x10 features at stride 16 and an
+# 11x11 score map (4x4 filter).
+FEATURE_SZ = 10
+BASE_TRACKER = ('dimp_simple', 'dimp_tiny')
+
+
+def synthetic_training_dataset(num_sequences: int):
+    """The first ``num_sequences`` synthetic training sequences as a pytracking dataset (written on first use)."""
+    from pytracking.evaluation.syntheticdataset import SyntheticDataset
+    return SyntheticDataset(split='train', num_sequences=num_sequences)
+
+
+def create_candidate_data(num_sequences: int, candidate_file: str = None, device: str = 'cpu') -> tuple:
+    """Run the base tracker over the synthetic training sequences and store their candidates.
+
+    Sequences already in ``candidate_file`` are skipped (an interrupted run continues).
+    returns (GOT-10k-layout folder of the sequences, candidate file path).
+    """
+    from pytracking.evaluation import Tracker
+    from pytracking.util_scripts import create_distractor_dataset as cdd
+
+    dataset = synthetic_training_dataset(num_sequences)
+    if candidate_file is None:
+        candidate_file = cdd.output_file(os.path.dirname(dataset.base_path), *BASE_TRACKER)
+    done = cdd.load_dump_seq_data_from_disk(candidate_file)
+    tracker = Tracker(*BASE_TRACKER, device=device)
+    todo = [seq for seq in dataset.get_sequence_list() if seq.name not in done]
+    logger.info('Candidate data: %d of %d sequences to track', len(todo), len(dataset))
+    for seq in todo:
+        cdd.run_sequence(seq, tracker, candidate_file)
+    return dataset.base_path, candidate_file
+
+
+def run(settings):
+    settings.description = ('KeepTrack-tiny: trains a small target candidate matching network for DiMP-tiny on '
+                            'candidates of synthetic training sequences')
+    for name, value in DEFAULTS.items():
+        if getattr(settings, name, None) is None:
+            setattr(settings, name, value)
+    settings.normalize_mean = [0.485, 0.456, 0.406]
+    settings.normalize_std = [0.229, 0.224, 0.225]
+    settings.feature_sz = FEATURE_SZ
+    settings.output_sz = FEATURE_SZ * 16
+    score_map_sz = (FEATURE_SZ + 1, FEATURE_SZ + 1)
+    if not 0 < settings.num_val_sequences < settings.num_sequences:
+        raise ValueError('keep_track_tiny: num_val_sequences ({}) must be in 1..num_sequences-1 ({})'.format(
+            settings.num_val_sequences, settings.num_sequences - 1))
+
+    root, candidate_file = create_candidate_data(settings.num_sequences, getattr(settings, 'candidate_file', None))
+    num_train = settings.num_sequences - settings.num_val_sequences
+    train_data = Got10kCandidateMatching(root, candidate_file, seq_ids=list(range(num_train)))
+    val_data = Got10kCandidateMatching(root, candidate_file, seq_ids=list(range(num_train, settings.num_sequences)))
+    loaders = make_loaders(settings, train_data, val_data, score_map_sz)
+
+    # The backbone (frozen) is the base network's.
+    net = tcm.target_candidate_matching_net_tiny()
+    base_network_path = getattr(settings, 'base_network_path', None) or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+        'pytracking', 'networks', 'dimp_tiny.pth.tar')
+    if not os.path.isfile(base_network_path):
+        raise FileNotFoundError("Base network '{}' not found (the shipped DiMP-tiny, pytracking/networks/"
+                                "dimp_tiny.pth.tar)".format(base_network_path))
+    base_net, _ = network_loading.load_network(checkpoint=base_network_path)
+    missing = net.load_state_dict(base_net.state_dict(), strict=False).missing_keys
+    if any(k.startswith('feature_extractor.') for k in missing):
+        raise ValueError("'{}' does not hold a resnet_baby backbone matching the tiny matching network".format(
+            base_network_path))
+
+    return train_matching_net(settings, net, loaders, lr=settings.learning_rate, lr_step_size=settings.lr_step_size)
+
+
+def export_network(checkpoint_path: str, out_path: str) -> dict:
+    """Write the shipped ``keep_track_tiny.pth.tar`` from a training checkpoint of this recipe: the official layout
+    without what only resuming needs (optimizer, scheduler) and without the machine's paths (``settings.env``).
+    returns: the written dict."""
+    ckpt = network_loading.torch_load_legacy(checkpoint_path)
+    if getattr(ckpt.get('constructor'), 'fun_name', None) != 'target_candidate_matching_net_tiny':
+        raise ValueError('{} is not a keep_track_tiny checkpoint (constructor: {!r})'.format(
+            checkpoint_path, getattr(ckpt.get('constructor'), 'fun_name', None)))
+    for key in ('optimizer', 'lr_scheduler', 'grad_scaler'):
+        ckpt.pop(key, None)
+    settings = ckpt.get('settings')
+    if settings is not None and hasattr(settings, 'env'):
+        del settings.env
+    network_loading.save_checkpoint(ckpt, out_path)
+    return ckpt
