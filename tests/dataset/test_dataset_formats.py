@@ -344,3 +344,29 @@ def test_imagenetvid_missing_and_malformed_annotations_are_named(tmp_path, fx):
     with pytest.raises(AnnotationError, match='ILSVRC2015_train_00000000'):
         ImagenetVID(str(root))
     assert not (root / 'cache.json').exists()  # nothing half-parsed was cached
+
+
+def test_shipped_trackingnet_classmap_labels_fixture_sequences(trackingnet_tree, tmp_path, monkeypatch):
+    # The class map shipped in ltr/data_specs (copied from the original repository): one
+    # "<video>\t<class>" line per TrackingNet training sequence, found relative to the package.
+    path = tracking_net.CLASSMAP_FILE
+    assert os.path.dirname(path) == DATA_SPECS_DIR and os.path.isfile(path)
+    with open(path, newline='') as f:
+        lines = f.read().split('\n')
+    assert lines[-1] == ''  # ends with a newline, no blank lines in between
+    rows = [line.split('\t') for line in lines[:-1]]
+    assert len(rows) == 30133 and all(len(r) == 2 and r[0] and r[1] == r[1].strip() and r[1] for r in rows)
+    names = [r[0] for r in rows]
+    assert len(set(names)) == len(names)
+    classmap = tracking_net._load_classmap(path)
+    assert len(classmap) == 30133 and classmap == dict(rows)
+    assert {'person', 'bird', 'car', 'zebra', 'potted plant'} <= set(classmap.values())
+
+    # Loaded without any patching, from an unrelated working directory.
+    monkeypatch.chdir(tmp_path)
+    ds = TrackingNet(trackingnet_tree[0], set_ids=[0, 1])
+    assert [name for _, name in ds.sequence_list] == ['AAB6lO-XiKE_0', 'AACM71csS-Q_0', 'AARldOxX9Qc_0']
+    assert ds.has_class_info() and ds.class_list == ['bird', 'person']
+    assert [ds.get_class_name(i) for i in range(3)] == ['person', 'person', 'bird']
+    assert ds.get_sequences_in_class('person') == [0, 1] and ds.get_sequences_in_class('bird') == [2]
+    assert ds.get_frames(2, [0])[2]['object_class_name'] == 'bird'
