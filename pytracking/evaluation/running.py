@@ -34,6 +34,7 @@ from itertools import product
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
@@ -264,11 +265,20 @@ def run_sequence(seq, tracker, debug=False, visdom_info: Optional[dict] = None) 
     return None
 
 
-def _worker_init(gpu_ids: List[str]) -> None:
+def _worker_init(gpu_ids: List[str], num_workers: int = 1) -> None:
     # Spread the worker processes over the visible GPUs before CUDA is initialised in them.
     identity = multiprocessing.current_process()._identity
     if gpu_ids and identity:
         os.environ['CUDA_VISIBLE_DEVICES'] = gpu_ids[(identity[0] - 1) % len(gpu_ids)]
+    # Each worker would otherwise start one OpenMP thread per core: N workers x all cores oversubscribe the
+    # CPU, and spin-waiting threads then multiply the wall time. An explicit OMP_NUM_THREADS is respected.
+    if 'OMP_NUM_THREADS' not in os.environ:
+        torch.set_num_threads(cpu_threads_per_worker(num_workers))
+
+
+def cpu_threads_per_worker(num_workers: int) -> int:
+    """Intra-op CPU threads for each of ``num_workers`` tracking processes sharing this machine's cores."""
+    return max(1, (os.cpu_count() or 1) // max(1, num_workers))
 
 
 def _run_task(args) -> Tuple[str, str, Optional[str]]:
@@ -324,7 +334,7 @@ def run_dataset(dataset, trackers, debug=False, threads: int = 0, visdom_info: O
                 failed.append((name, trk, err))
     else:
         ctx = multiprocessing.get_context('spawn')  # CUDA cannot be used in forked processes
-        with ctx.Pool(processes=threads, initializer=_worker_init, initargs=(_visible_gpu_ids(trackers),)) as pool:
+        with ctx.Pool(processes=threads, initializer=_worker_init, initargs=(_visible_gpu_ids(trackers), threads)) as pool:
             for name, trk, err in tqdm(pool.imap_unordered(_run_task, tasks), total=len(tasks), desc='Tracking',
                                        unit='seq'):
                 if err is not None:

@@ -364,3 +364,11 @@ def test_object_appearing_later_in_multi_object_sequence(fake, eval_env, helpers
     np.testing.assert_array_equal(np.loadtxt(os.path.join(trk.results_dir, 'late_2.txt')),
                                   [[20, 10, 4, 4], [22, 11, 4, 4], [24, 12, 4, 4]])
     assert np.loadtxt(os.path.join(trk.results_dir, 'late_1.txt')).shape == (5, 4)
+
+
+def test_cpu_threads_are_shared_between_workers(monkeypatch):
+    from pytracking.evaluation import running
+    monkeypatch.setattr(running.os, 'cpu_count', lambda: 8)
+    assert [running.cpu_threads_per_worker(n) for n in (0, 1, 2, 3, 8, 16)] == [8, 8, 4, 2, 1, 1]
+    monkeypatch.setattr(running.os, 'cpu_count', lambda: None)
+    assert running.cpu_threads_per_worker(4) == 1
