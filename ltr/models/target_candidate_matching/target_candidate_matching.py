@@ -151,13 +151,18 @@ def target_candidate_matching_net_resnet50(backbone_pretrained: bool = True, cla
 @model_constructor
 def target_candidate_matching_net_tiny(backbone_inplanes: int = 16, classification_layer=None,
                                        descriptor_dim: int = 64, keypoint_encoder=(16, 32, 64), GNN_layers=None,
-                                       num_sinkhorn_iterations: int = 10, output_normalization: str = 'sinkhorn'):
+                                       num_sinkhorn_iterations: int = 10, output_normalization: str = 'sinkhorn',
+                                       backbone_pretrained: bool = False):
     """The matching network sized for ``dimpnet_tiny`` (the shipped synthetic-benchmark DiMP).
 
     Its ``resnet_baby`` backbone (``backbone_inplanes`` wide, no pretrained weights) is meant to be loaded from
     the base network and frozen; descriptors come from layer3 (4 x ``backbone_inplanes`` channels) and are
-    ``descriptor_dim``-d, matched by two (self, cross) graph layer pairs.
+    ``descriptor_dim``-d, matched by two (self, cross) graph layer pairs. ``backbone_pretrained`` exists because
+    network loaders pass it (as False); no pretrained weights exist.
     """
+    if backbone_pretrained:
+        raise ValueError('target_candidate_matching_net_tiny: no pretrained weights exist for its resnet_baby '
+                         'backbone (backbone_pretrained must be False)')
     if classification_layer is None:
         classification_layer = ['layer3']
     if GNN_layers is None:
