@@ -156,4 +156,9 @@ class KLDiMPActor(BaseActor):
 
 
 # KeepTrack actor, importable from its original module path (ltr.actors.tracking).
-from .keep_track import TargetCandiateMatchingActor  # noqa: E402,F401
+def __getattr__(attr: str):
+    # Resolved on first access: keep_track imports this module, so an import at load time would be circular.
+    if attr == 'TargetCandiateMatchingActor':
+        from .keep_track import TargetCandiateMatchingActor
+        return TargetCandiateMatchingActor
+    raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, attr))

@@ -300,4 +300,9 @@ class KLDiMPProcessing(DiMPProcessing):
 
 
 # KeepTrack processing, importable from its original module path (ltr.data.processing).
-from .processing_candidate_matching import TargetCandiateMatchingProcessing  # noqa: E402,F401
+def __getattr__(attr: str):
+    # Resolved on first access: processing_candidate_matching imports this module, so an import at load time would be circular.
+    if attr == 'TargetCandiateMatchingProcessing':
+        from .processing_candidate_matching import TargetCandiateMatchingProcessing
+        return TargetCandiateMatchingProcessing
+    raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, attr))

@@ -195,4 +195,9 @@ class ATOMSampler(TrackingSampler):
 
 
 # KeepTrack sampler, importable from its original module path (ltr.data.sampler).
-from .sampler_candidate_matching import SequentialTargetCandidateMatchingSampler  # noqa: E402,F401
+def __getattr__(attr: str):
+    # Resolved on first access: sampler_candidate_matching imports this module, so an import at load time would be circular.
+    if attr == 'SequentialTargetCandidateMatchingSampler':
+        from .sampler_candidate_matching import SequentialTargetCandidateMatchingSampler
+        return SequentialTargetCandidateMatchingSampler
+    raise AttributeError('module {!r} has no attribute {!r}'.format(__name__, attr))

@@ -541,3 +541,14 @@ def test_actor_loss_decreases_on_a_fixed_batch(lasot_candidates):
         losses.append(loss.item())
         assert math.isfinite(loss.item()) and {'Loss/nll_pos', 'Loss/nll_neg', 'Loss/bin_score'} <= set(stats)
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+@pytest.mark.parametrize('module', ['ltr.data.sampler_candidate_matching', 'ltr.data.processing_candidate_matching',
+                                    'ltr.actors.keep_track'])
+def test_candidate_matching_modules_import_first_in_a_fresh_interpreter(module):
+    # DataLoader workers (spawn) import these modules first; a circular import broke every num_workers > 0 run.
+    import subprocess
+    import sys
+    res = subprocess.run([sys.executable, '-c', 'import {}'.format(module)], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]

@@ -1,7 +1,7 @@
 """KeepTrack-tiny: trains a small target candidate matching network for the shipped DiMP-tiny base tracker on the
 embedded synthetic benchmark (the project's KeepTrack recipe, ``keep_track.py``, at synthetic-benchmark size).
 
-    OMP_NUM_THREADS=1 python ltr/run_training.py keep_track keep_track_tiny --seed 1 --device cpu
+    OMP_NUM_THREADS=2 python ltr/run_training.py keep_track keep_track_tiny --seed 1 --device cpu
 
 Steps (each reused when already done):
 1. the first ``num_sequences`` synthetic TRAINING sequences (seeds 0..N-1, never the test split) are written in the
