@@ -189,6 +189,34 @@ def save_checkpoint(state: dict, path: Union[str, Path]) -> None:
         raise
 
 
+def export_network_file(checkpoint_path: Union[str, Path], out_path: Union[str, Path],
+                        builder_name: Optional[str] = None) -> dict:
+    """Write a network file for distribution (e.g. ``pytracking/networks``) from a training checkpoint.
+
+    Keeps the official layout (``epoch``, ``actor_type``, ``net_type``, ``net``, ``net_info``, ``constructor``,
+    ``stats``, ``settings``) but drops what only resuming needs (``optimizer``, ``lr_scheduler``, ``grad_scaler``:
+    they would double the file) and the machine-specific paths in ``settings.env``.
+
+    args:
+        checkpoint_path: A checkpoint written by the trainer.
+        out_path: The file to write (atomically).
+        builder_name: If given, the checkpoint's constructor must name this builder function.
+    returns: the written dict.
+    """
+    ckpt = torch_load_legacy(checkpoint_path)
+    found = getattr(ckpt.get('constructor'), 'fun_name', None)
+    if builder_name is not None and found != builder_name:
+        raise CheckpointError("{} was not built by '{}' (constructor: {!r})".format(checkpoint_path, builder_name,
+                                                                                     found))
+    for key in ('optimizer', 'lr_scheduler', 'grad_scaler'):
+        ckpt.pop(key, None)
+    settings = ckpt.get('settings')
+    if settings is not None and hasattr(settings, 'env'):
+        del settings.env
+    save_checkpoint(ckpt, out_path)
+    return ckpt
+
+
 def _find_checkpoint(net_path: Optional[Path], checkpoint: Union[None, int, str]) -> str:
     if net_path is not None and net_path.is_file():
         return str(net_path)

@@ -235,3 +235,25 @@ def test_pytracking_load_network_resolves_and_explains(builder_module, tmp_path,
     assert loaded.conv.out_channels == 5 and loaded.constructor.kwds['backbone_pretrained'] is False
     with pytest.raises(FileNotFoundError, match=r"dimp50\.pth.*DiMP-50.*PYTRACKING_NETWORK_PATH"):
         load_network('dimp50.pth')
+
+
+def test_export_network_file_drops_resume_state_and_local_paths(builder_module, tmp_path):
+    torch.manual_seed(0)
+    net = builder_module.tiny_net(width=4)
+    state = _official_dict(net)
+    state['settings'].env = {'workspace_dir': '/home/someone/private'}
+    state['lr_scheduler'] = {'last_epoch': 3}
+    src, dst = tmp_path / 'TinyNet_ep0003.pth.tar', tmp_path / 'shipped' / 'tiny.pth.tar'
+    loading.save_checkpoint(state, src)
+
+    with pytest.raises(CheckpointError, match="not built by 'other_builder'"):
+        loading.export_network_file(src, dst, builder_name='other_builder')
+    assert not dst.exists()
+
+    loading.export_network_file(src, dst, builder_name='tiny_net')
+    raw = loading.torch_load_legacy(dst)
+    assert set(raw) == {'epoch', 'actor_type', 'net_type', 'net', 'net_info', 'constructor', 'stats', 'settings'}
+    assert not hasattr(raw['settings'], 'env')
+    loaded, _ = loading.load_network(str(dst))
+    for (k1, v1), (k2, v2) in zip(net.state_dict().items(), loaded.state_dict().items()):
+        assert k1 == k2 and torch.equal(v1, v2)

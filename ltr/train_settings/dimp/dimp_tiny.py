@@ -124,16 +124,5 @@ def export_network(checkpoint_path: str, out_path: str) -> dict:
 
     returns: the written dict.
     """
-    from ltr.admin import loading
-
-    ckpt = loading.torch_load_legacy(checkpoint_path)
-    if getattr(ckpt.get('constructor'), 'fun_name', None) != 'dimpnet_tiny':
-        raise ValueError('{} is not a dimp_tiny checkpoint (constructor: {!r})'.format(
-            checkpoint_path, getattr(ckpt.get('constructor'), 'fun_name', None)))
-    for key in ('optimizer', 'lr_scheduler', 'grad_scaler'):
-        ckpt.pop(key, None)
-    settings = ckpt.get('settings')
-    if settings is not None and hasattr(settings, 'env'):
-        del settings.env
-    loading.save_checkpoint(ckpt, out_path)
-    return ckpt
+    from ltr.admin.loading import export_network_file
+    return export_network_file(checkpoint_path, out_path, builder_name='dimpnet_tiny')

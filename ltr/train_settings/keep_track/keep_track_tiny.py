@@ -124,14 +124,5 @@ def export_network(checkpoint_path: str, out_path: str) -> dict:
     """Write the shipped ``keep_track_tiny.pth.tar`` from a training checkpoint of this recipe: the official layout
     without what only resuming needs (optimizer, scheduler) and without the machine's paths (``settings.env``).
     returns: the written dict."""
-    ckpt = network_loading.torch_load_legacy(checkpoint_path)
-    if getattr(ckpt.get('constructor'), 'fun_name', None) != 'target_candidate_matching_net_tiny':
-        raise ValueError('{} is not a keep_track_tiny checkpoint (constructor: {!r})'.format(
-            checkpoint_path, getattr(ckpt.get('constructor'), 'fun_name', None)))
-    for key in ('optimizer', 'lr_scheduler', 'grad_scaler'):
-        ckpt.pop(key, None)
-    settings = ckpt.get('settings')
-    if settings is not None and hasattr(settings, 'env'):
-        del settings.env
-    network_loading.save_checkpoint(ckpt, out_path)
-    return ckpt
+    return network_loading.export_network_file(checkpoint_path, out_path,
+                                               builder_name='target_candidate_matching_net_tiny')
