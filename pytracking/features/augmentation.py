@@ -235,3 +235,47 @@ class RandomAffine(Transform):
                 image_t = image_t[:, :, None]
             image_t = numpy_to_torch(image_t)
         return self.crop_to_output(image_t)
+
+
+def first_frame_transforms(augs: dict, img_sample_sz: torch.Tensor, expansion_factor: Optional[float] = None,
+                           random_shift_factor: float = 0, global_shift: Optional[torch.Tensor] = None
+                           ) -> Tuple[list, torch.Tensor]:
+    """The first-frame augmentation of the DiMP/ATOM trackers, from a parameter file's ``augmentation`` dict.
+
+    args:
+        augs: keys ``shift`` (list of (dy, dx) pixels), ``relativeshift`` (fractions of half the sample size),
+              ``fliplr`` (bool), ``blur`` (sigmas), ``scale`` (factors), ``rotate`` (degrees); other keys are
+              ignored here (e.g. ATOM's ``dropout``).
+        img_sample_sz: (h, w) sample size in pixels.
+        expansion_factor: crop this much more than the sample, so that transforms have content at the border.
+        random_shift_factor: each flip/blur/scale/rotate sample is displaced by a uniform random shift of up to
+                             +-factor/2 of the sample size.
+        global_shift: (dy, dx) added to every shift (DiMP's 'inside' border mode); None for no shift at all.
+    returns: (transforms, the size of the crop to extract) — the unaugmented sample comes first.
+    """
+    expansion_sz = img_sample_sz.clone()
+    output_sz = None
+    if expansion_factor is not None and expansion_factor != 1:
+        expansion_sz = (img_sample_sz * expansion_factor).long()
+        expansion_sz += (expansion_sz - img_sample_sz.long()) % 2   # keep the parity of the sample size
+        expansion_sz = expansion_sz.float()
+        output_sz = img_sample_sz.long().tolist()
+    offset = torch.zeros(2) if global_shift is None else global_shift
+    gshift = None if global_shift is None else global_shift.long().tolist()
+
+    def rand_shift():
+        if random_shift_factor > 0:
+            return ((torch.rand(2) - 0.5) * img_sample_sz * random_shift_factor + offset).long().tolist()
+        return None
+
+    # The order matters: it fixes the order of the random draws, hence the numbers.
+    transforms = [Identity(output_sz, gshift)]
+    transforms.extend(Translation(shift, output_sz, gshift) for shift in augs.get('shift', ()))
+    transforms.extend(Translation((torch.Tensor(shift) * img_sample_sz / 2).long().tolist(), output_sz, gshift)
+                      for shift in augs.get('relativeshift', ()))
+    if augs.get('fliplr', False):
+        transforms.append(FlipHorizontal(output_sz, rand_shift()))
+    transforms.extend(Blur(sigma, output_sz, rand_shift()) for sigma in augs.get('blur', ()))
+    transforms.extend(Scale(factor, output_sz, rand_shift()) for factor in augs.get('scale', ()))
+    transforms.extend(Rotate(angle, output_sz, rand_shift()) for angle in augs.get('rotate', ()))
+    return transforms, expansion_sz

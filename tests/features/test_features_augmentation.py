@@ -101,3 +101,24 @@ def test_random_affine_identity_and_flip():
     assert torch.allclose(out[..., 1:], im.flip(3)[..., :-1], atol=1e-3)
     with pytest.raises(ValueError):
         augmentation.RandomAffine(border_mode='mirror')
+
+
+def test_first_frame_transforms_order_shifts_and_expansion():
+    import torch
+    from pytracking.features import augmentation as aug
+    sz = torch.Tensor([18, 22])
+    augs = {'shift': [(2, -4)], 'relativeshift': [(0.5, -1)], 'fliplr': True, 'blur': [1.0], 'scale': [0.9],
+            'rotate': [10], 'dropout': (2, 0.2)}
+    transforms, crop_sz = aug.first_frame_transforms(augs, sz, expansion_factor=1.5, random_shift_factor=0,
+                                                     global_shift=torch.Tensor([1, -2]))
+    assert [type(t).__name__ for t in transforms] == ['Identity', 'Translation', 'Translation', 'FlipHorizontal',
+                                                      'Blur', 'Scale', 'Rotate']
+    # 18*1.5 = 27 -> 28 and 22*1.5 = 33 -> 34: the crop keeps the parity of the sample size.
+    assert crop_sz.tolist() == [28, 34]
+    assert tuple(transforms[0].shift) == (1, -2)
+    assert tuple(transforms[1].shift) == (3, -6)
+    assert tuple(transforms[2].shift) == (1 + 4, -2 - 11)          # 0.5 * 18/2 = 4.5 -> 4, -1 * 22/2 = -11
+    # Without a global shift and without expansion (ATOM's defaults) nothing is displaced or cropped.
+    transforms, crop_sz = aug.first_frame_transforms({'fliplr': True}, sz)
+    assert crop_sz.tolist() == [18, 22] and len(transforms) == 2
+    assert all(tuple(t.shift) == (0, 0) for t in transforms)

@@ -376,38 +376,10 @@ class ATOM(BaseTracker, IoUNetRefinement):
 
     def generate_init_samples(self, im: torch.Tensor) -> TensorList:
         """Augmented first-frame samples (one feature map batch per feature)."""
-        aug_expansion_factor = self.params.get('augmentation_expansion_factor', None)
-        aug_expansion_sz = self.img_sample_sz.clone()
-        aug_output_sz = None
-        if aug_expansion_factor is not None and aug_expansion_factor != 1:
-            aug_expansion_sz = (self.img_sample_sz * aug_expansion_factor).long()
-            aug_expansion_sz += (aug_expansion_sz - self.img_sample_sz.long()) % 2
-            aug_expansion_sz = aug_expansion_sz.float()
-            aug_output_sz = self.img_sample_sz.long().tolist()
-
-        random_shift_factor = self.params.get('random_shift_factor', 0)
-
-        def get_rand_shift():
-            if random_shift_factor > 0:
-                return ((torch.rand(2) - 0.5) * self.img_sample_sz * random_shift_factor).long().tolist()
-            return None
-
         augs = self.params.augmentation
-        self.transforms = [augmentation.Identity(aug_output_sz)]
-        if 'shift' in augs:
-            self.transforms.extend([augmentation.Translation(shift, aug_output_sz) for shift in augs['shift']])
-        if 'relativeshift' in augs:
-            def absolute(shift):
-                return (torch.Tensor(shift) * self.img_sample_sz / 2).long().tolist()
-            self.transforms.extend([augmentation.Translation(absolute(shift), aug_output_sz) for shift in augs['relativeshift']])
-        if 'fliplr' in augs and augs['fliplr']:
-            self.transforms.append(augmentation.FlipHorizontal(aug_output_sz, get_rand_shift()))
-        if 'blur' in augs:
-            self.transforms.extend([augmentation.Blur(sigma, aug_output_sz, get_rand_shift()) for sigma in augs['blur']])
-        if 'scale' in augs:
-            self.transforms.extend([augmentation.Scale(scale_factor, aug_output_sz, get_rand_shift()) for scale_factor in augs['scale']])
-        if 'rotate' in augs:
-            self.transforms.extend([augmentation.Rotate(angle, aug_output_sz, get_rand_shift()) for angle in augs['rotate']])
+        self.transforms, aug_expansion_sz = augmentation.first_frame_transforms(
+            augs, self.img_sample_sz, self.params.get('augmentation_expansion_factor', None),
+            self.params.get('random_shift_factor', 0))
 
         init_samples = self.params.features.extract_transformed(im, self.pos, self.target_scale, aug_expansion_sz,
                                                                 self.transforms)
