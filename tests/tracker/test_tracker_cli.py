@@ -108,7 +108,9 @@ def test_otb_command_line_for_every_network(tmp_path, network_dir, make_otb_tree
     assert proc.returncode == 0, proc.stderr[-3000:]
     boxes = _check_result(str(tmp_path / 'results' / tracker / param), 'Deer', 71)
     assert boxes[0].tolist() == [18, 14, 16, 12]
-    assert (boxes[:, 2:] > 0).all()
+    # Sizes are never negative; a random-weight IoU-Net may shrink a box below one pixel, which the integer
+    # result format (as in the original) writes as 0.
+    assert (boxes[:, 2:] >= 0).all()
 
 
 @pytest.mark.slow
