@@ -3,8 +3,10 @@ synthetic test split: AUC / OP50 / OP75 / precision on the sequences with look-a
 sequences, and AUC per challenge factor, all from ``pytracking.analysis``.
 
     OMP_NUM_THREADS=1 python benchmarks/keep_track_synthetic.py [--distractor-only] [--runs 3] [--threads 2]
+        [--split val --num-sequences 100]
 
-Both trackers use random first-frame augmentation, so a run is one sample of each: ``--runs N`` adds runs with run
+``--split val`` scores the validation split instead (held-out training-range seeds, where KeepTrack-tiny's settings
+were chosen); the default is the test split. Both trackers use random first-frame augmentation, so a run is one sample of each: ``--runs N`` adds runs with run
 ids 1..N-1 on the distractor sequences and reports each run and their mean (``merge_results``).
 """
 import argparse
@@ -25,14 +27,21 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='Run and score only the sequences with look-alike distractors.')
     parser.add_argument('--runs', type=int, default=1, help='Runs per tracker on the distractor sequences.')
     parser.add_argument('--threads', type=int, default=0, help='Worker processes (0: this process).')
+    parser.add_argument('--split', choices=('test', 'val'), default='test',
+                        help="Synthetic split: 'test' (the benchmark) or 'val' (for tuning).")
+    parser.add_argument('--num-sequences', type=int, default=None,
+                        help='Sequences in the split (default: 30, the standard split).')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
 
     from pytracking.analysis.plot_results import print_results, print_results_per_attribute
-    from pytracking.evaluation import Tracker, get_dataset
+    from pytracking.evaluation import Tracker
     from pytracking.evaluation.running import run_dataset
+    from pytracking.evaluation.syntheticdataset import SyntheticDataset
 
-    dataset = get_dataset('synthetic')
+    dataset = SyntheticDataset(split=args.split, num_sequences=args.num_sequences).get_sequence_list()
+    tag = '' if (args.split, args.num_sequences) == ('test', None) else '_{}{}'.format(args.split,
+                                                                                     args.num_sequences or '')
     distractor = attribute_subsets(dataset)['distractor']
     trackers = [Tracker('dimp', 'dimp_tiny', display_name='DiMP-tiny'),
                 Tracker('keep_track', 'keep_track_tiny', display_name='KeepTrack-tiny')]
@@ -43,7 +52,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
 
     print('Sequences with look-alike distractors ({}): {}'.format(len(distractor), ', '.join(s.name for s in distractor)))
-    print_results(trackers, distractor, 'keep_track_synthetic_distractor', plot_types=PLOT_TYPES,
+    print_results(trackers, distractor, 'keep_track_synthetic_distractor' + tag, plot_types=PLOT_TYPES,
                   force_evaluation=True)
     if args.runs > 1:
         repeated = [Tracker(t.name, t.parameter_name, run_id=i, display_name='{} run {}'.format(t.display_name, i))
@@ -54,16 +63,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                   file=sys.stderr)
             return 1
         print('\nDistractor sequences, each of {} runs:'.format(args.runs))
-        print_results(trackers + repeated, distractor, 'keep_track_synthetic_distractor_runs', plot_types=PLOT_TYPES,
-                      force_evaluation=True)
+        print_results(trackers + repeated, distractor, 'keep_track_synthetic_distractor_runs' + tag,
+                      plot_types=PLOT_TYPES, force_evaluation=True)
         print('\nDistractor sequences, mean of {} runs:'.format(args.runs))
-        print_results(trackers + repeated, distractor, 'keep_track_synthetic_distractor_runs', merge_results=True,
+        print_results(trackers + repeated, distractor, 'keep_track_synthetic_distractor_runs' + tag, merge_results=True,
                       plot_types=PLOT_TYPES, force_evaluation=True)
     if not args.distractor_only:
-        print('\nAll {} test sequences:'.format(len(dataset)))
-        print_results(trackers, dataset, 'keep_track_synthetic', plot_types=PLOT_TYPES, force_evaluation=True)
+        print('\nAll {} {} sequences:'.format(len(dataset), args.split))
+        print_results(trackers, dataset, 'keep_track_synthetic' + tag, plot_types=PLOT_TYPES, force_evaluation=True)
         print('\nAUC per challenge factor (sequences in which the factor occurs):')
-        print_results_per_attribute(trackers, attribute_subsets(dataset), 'keep_track_synthetic',
+        print_results_per_attribute(trackers, attribute_subsets(dataset), 'keep_track_synthetic' + tag,
                                     force_evaluation=True)
     return 0
 

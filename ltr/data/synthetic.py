@@ -39,6 +39,9 @@ CHALLENGES = ('scale_change', 'aspect_change', 'fast_motion', 'rotation', 'parti
 
 GENERATOR_VERSION = 1
 TEST_SEED_BASE = 1_000_000   # test seeds: TEST_SEED_BASE + i; training seeds: i (< TEST_SEED_BASE)
+# Validation seeds: VAL_SEED_BASE + i. They lie in the training range but far beyond the training sequences
+# actually used (seeds 0..N-1, N <= 1000 in the shipped recipes), so tuning never sees the test split.
+VAL_SEED_BASE = 500_000
 _TEX = 64                    # side of the target texture, in pixels, before scaling
 
 
@@ -58,24 +61,27 @@ def split_specs(split: str, num_sequences: Optional[int] = None, num_frames: int
 
     ``'test'`` (default 30 sequences) cycles through the challenge factors so that each is the
     primary factor of the same number of sequences, and adds a random secondary factor;
-    ``'train'`` (default 1000) draws 0-3 factors at random. Seeds of the two splits are disjoint.
+    ``'val'`` (default 30) is built the same way from held-out training-range seeds (for tuning);
+    ``'train'`` (default 1000) draws 0-3 factors at random. Seeds of the three splits are disjoint.
     """
-    if split not in ('test', 'train'):
-        raise ValueError("Unknown synthetic split '{}': use 'test' or 'train'".format(split))
-    if split == 'test':
+    if split not in ('test', 'val', 'train'):
+        raise ValueError("Unknown synthetic split '{}': use 'test', 'val' or 'train'".format(split))
+    if split in ('test', 'val'):
         n = 30 if num_sequences is None else num_sequences
+        seed_base = TEST_SEED_BASE if split == 'test' else VAL_SEED_BASE
+        prefix = 'synthetic' if split == 'test' else 'synthetic_val'
         specs = []
         for i in range(n):
-            rng = np.random.default_rng(TEST_SEED_BASE + i)
+            rng = np.random.default_rng(seed_base + i)
             primary = CHALLENGES[i % len(CHALLENGES)]
             secondary = CHALLENGES[int(rng.integers(len(CHALLENGES)))]
             chal = tuple(c for c in CHALLENGES if c in (primary, secondary))
-            specs.append(SequenceSpec('synthetic_{:04d}_{}'.format(i, primary), TEST_SEED_BASE + i, num_frames,
+            specs.append(SequenceSpec('{}_{:04d}_{}'.format(prefix, i, primary), seed_base + i, num_frames,
                                       tuple(frame_size), chal))
         return specs
     n = 1000 if num_sequences is None else num_sequences
-    if n > TEST_SEED_BASE:
-        raise ValueError('At most {} training sequences'.format(TEST_SEED_BASE))
+    if n > VAL_SEED_BASE:
+        raise ValueError('At most {} training sequences'.format(VAL_SEED_BASE))
     specs = []
     for i in range(n):
         rng = np.random.default_rng(i)

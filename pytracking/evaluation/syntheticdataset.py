@@ -19,7 +19,7 @@ class SyntheticDataset(BaseDataset):
     """Synthetic sequences with full ground truth, absence flags and per-frame challenge flags.
 
     args:
-        split - ``'test'`` (the evaluation split) or ``'train'``.
+        split - ``'test'`` (the evaluation split), ``'val'`` (held-out training-range seeds, for tuning) or ``'train'``.
         num_sequences, num_frames, frame_size - size of the generated split (defaults: the standard
             30 x 120-frame, 320x240 test split; other values generate and cache another variant).
     """

@@ -11,8 +11,9 @@ sequence. Read it for training with :class:`ltr.dataset.LasotCandidateMatching` 
 
 The tracker must record ``distractor_dataset_data`` (score map, sample position and scale, search area box) in
 ``track`` and provide ``get_label_function``, as ``dimp_simple`` does. Candidates are the local maxima of the
-score map above 0.05 (5x5 neighbourhood). Frame states (see :mod:`ltr.data.sampler_candidate_matching`) compare
-the candidates with the annotated target centre on the score map; frames without a state are not stored.
+score map above 0.05 (5x5 neighbourhood by default; ``--kernel_size`` and :class:`CandidateGeometry` for coarser
+maps). Frame states (see :mod:`ltr.data.sampler_candidate_matching`) compare the candidates with the annotated target
+centre on the score map; frames without a state are not stored.
 """
 import argparse
 import json
@@ -20,6 +21,7 @@ import logging
 import os
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Dict, Optional
 
 import numpy as np
@@ -39,6 +41,24 @@ CANDIDATE_KERNEL = 5           # neighbourhood of a local maximum (score-map cel
 HIGH_SCORE_THRESHOLD = 0.25    # a top score below this makes a 'G' instead of an 'H' frame
 MATCH_RADIUS = 2               # a candidate within this many cells of the target centre is the target
 SEPARATION_RADIUS = 4          # ... and the next candidate must be farther than this
+
+
+@dataclass(frozen=True)
+class CandidateGeometry:
+    """Score-map distances (cells) that define candidates and frame states.
+
+    The defaults are the original's, made for SuperDiMP's 30x30 score map (a target spans ~4 cells). A base
+    tracker with a coarser map needs proportionally smaller values (e.g. DiMP-tiny's 11x11 map, a target ~2
+    cells: kernel 3, radii 1 and 2), else a distractor next to the target is swallowed by the target's maximum.
+
+    attributes:
+        kernel_size: neighbourhood (odd) of a local maximum.
+        match_radius: a candidate within this distance of the annotated centre is the target...
+        separation_radius: ...if the next closest candidate is farther than this.
+    """
+    kernel_size: int = CANDIDATE_KERNEL
+    match_radius: float = MATCH_RADIUS
+    separation_radius: float = SEPARATION_RADIUS
 
 
 def output_file(save_dir: str, tracker_name: str, parameter_name: str) -> str:
@@ -71,7 +91,8 @@ def dump_seq_data_to_disk(save_path: str, seq_name: str, seq_data: dict) -> None
 
 
 def determine_frame_state(target_anno_coord: torch.Tensor, candidate_coords: torch.Tensor,
-                          candidate_scores: torch.Tensor, visible: bool) -> Optional[str]:
+                          candidate_scores: torch.Tensor, visible: bool,
+                          geometry: CandidateGeometry = CandidateGeometry()) -> Optional[str]:
     """The state of a frame ('G', 'H', 'J', 'K' or None).
 
     args:
@@ -79,11 +100,12 @@ def determine_frame_state(target_anno_coord: torch.Tensor, candidate_coords: tor
         candidate_coords: ``[K, 2]`` candidates' (row, col), highest score first.
         candidate_scores: ``[K]`` their scores.
         visible: Whether the target is visible in the frame.
+        geometry: The match and separation radii (defaults 2 and 4 cells, the original's).
     Needs at least two candidates and a visible target. With ``d`` the distances of the candidates to the target
-    centre: 'H' when the closest candidate is the highest-scoring one, within 2 cells, the second closest farther
-    than 4 cells, and the top score >= 0.25; 'G' the same with a top score < 0.25; 'K' when the target is a
-    candidate in that sense but not the highest-scoring one (top score >= 0.25); 'J' when no candidate is
-    within 4 cells while the top score is >= 0.25.
+    centre: 'H' when the closest candidate is the highest-scoring one, within the match radius, the second
+    closest farther than the separation radius, and the top score >= 0.25; 'G' the same with a top score < 0.25;
+    'K' when the target is a candidate in that sense but not the highest-scoring one (top score >= 0.25); 'J'
+    when no candidate is within the separation radius while the top score is >= 0.25.
     """
     num = candidate_scores.shape[0]
     if num < 2 or not visible:
@@ -92,10 +114,10 @@ def determine_frame_state(target_anno_coord: torch.Tensor, candidate_coords: tor
     dist = torch.sqrt(((target_anno_coord.float().reshape(1, 2) - candidate_coords.float()) ** 2).sum(dim=1))
     order = torch.argsort(dist)
     closest, second = float(dist[order[0]]), float(dist[order[1]])
-    target_is_candidate = closest <= MATCH_RADIUS and second > SEPARATION_RADIUS
+    target_is_candidate = closest <= geometry.match_radius and second > geometry.separation_radius
     if target_is_candidate and int(order[0]) == 0:
         return 'H' if max_score >= HIGH_SCORE_THRESHOLD else 'G'
-    if closest > SEPARATION_RADIUS and max_score >= HIGH_SCORE_THRESHOLD:
+    if closest > geometry.separation_radius and max_score >= HIGH_SCORE_THRESHOLD:
         return 'J'
     if target_is_candidate and max_score >= HIGH_SCORE_THRESHOLD:
         return 'K'
@@ -117,8 +139,9 @@ def _frame_visible(seq, frame_index: int) -> bool:
     return valid   # datasets without visibility flags (GOT-10k test/val): a valid box means visible
 
 
-def extract_candidate_data(tracker, seq) -> dict:
-    """Candidate data of the frame the tracker just processed (``tracker.frame_num``, 1-based).
+def extract_candidate_data(tracker, seq, kernel_size: int = CANDIDATE_KERNEL) -> dict:
+    """Candidate data of the frame the tracker just processed (``tracker.frame_num``, 1-based); candidates are the
+    local maxima in ``kernel_size`` square neighbourhoods.
 
     returns dict: ``index`` (0-based frame), ``search_area_box`` ``[4]``, ``target_anno_coord`` ``[2]`` (argmax of
     the tracker's label function at the ground-truth centre), ``target_candidate_coords`` ``[K, 2]``,
@@ -134,7 +157,7 @@ def extract_candidate_data(tracker, seq) -> dict:
     label = tracker.get_label_function(center, data['sample_pos'], data['sample_scale'])[0]
     _, target_anno_coord = dcf.max2d(label.squeeze())
     score_map = data['score_map'].detach().float().cpu().squeeze()
-    coords, scores = prutils.find_local_maxima(score_map, th=CANDIDATE_THRESHOLD, ks=CANDIDATE_KERNEL)
+    coords, scores = prutils.find_local_maxima(score_map, th=CANDIDATE_THRESHOLD, ks=kernel_size)
     return dict(search_area_box=torch.as_tensor(data['search_area_box']).float().cpu(), index=index,
                 target_anno_coord=target_anno_coord, target_candidate_scores=scores,
                 target_candidate_coords=coords)
@@ -153,9 +176,9 @@ def update_seq_data(seq_candidate_data: Dict, frame_candidate_data: dict, frame_
             subseq_states[subseq_state].append(index - 1)
 
 
-def run_sequence(seq, tracker, save_path: str) -> dict:
-    """Track ``seq`` with ``tracker`` (a :class:`pytracking.evaluation.Tracker`) and add its candidate data to
-    ``save_path``. Returns the sequence's entry."""
+def run_sequence(seq, tracker, save_path: str, geometry: CandidateGeometry = CandidateGeometry()) -> dict:
+    """Track ``seq`` with ``tracker`` (a :class:`pytracking.evaluation.Tracker`) and add its candidate data,
+    extracted with ``geometry``, to ``save_path``. Returns the sequence's entry."""
     params = tracker.get_parameters()
     tracker_inst = tracker.create_tracker(params)
     tracker_inst.initialize(tracker._read_image(seq.frames[0], seq.name), seq.init_info())
@@ -165,9 +188,10 @@ def run_sequence(seq, tracker, save_path: str) -> dict:
     for frame_num, frame_path in enumerate(tqdm(seq.frames[1:], leave=False, desc=seq.name), start=1):
         image = tracker._read_image(frame_path, seq.name)
         tracker_inst.track(image, seq.frame_info(frame_num))
-        frame_data = extract_candidate_data(tracker_inst, seq)
+        frame_data = extract_candidate_data(tracker_inst, seq, geometry.kernel_size)
         state = determine_frame_state(frame_data['target_anno_coord'], frame_data['target_candidate_coords'],
-                                      frame_data['target_candidate_scores'], _frame_visible(seq, frame_data['index']))
+                                      frame_data['target_candidate_scores'], _frame_visible(seq, frame_data['index']),
+                                      geometry)
         if state is not None:
             update_seq_data(seq_candidate_data, frame_data, state, determine_subseq_state(state, previous_state))
         previous_state = state
@@ -178,12 +202,14 @@ def run_sequence(seq, tracker, save_path: str) -> dict:
 
 
 def run_tracker(tracker_name: str, parameter_file_name: str, dataset_name: str, save_dir: str,
-                sequence: Optional[str] = None, device: Optional[str] = None) -> str:
+                sequence: Optional[str] = None, device: Optional[str] = None,
+                geometry: CandidateGeometry = CandidateGeometry()) -> str:
     """Run the tracker over the dataset's sequences not yet in the candidate file; returns the file's path.
 
     args:
         sequence: Only this sequence (name or index), for a quick check.
         device: Device for ``params.device`` (e.g. 'cpu', 'cuda:1').
+        geometry: Candidate kernel and state radii (default: the original's, for SuperDiMP's score map).
     """
     from pytracking.evaluation import Tracker, get_dataset
 
@@ -197,7 +223,7 @@ def run_tracker(tracker_name: str, parameter_file_name: str, dataset_name: str, 
     todo = [seq for seq in dataset if seq.name not in dumped]
     logger.info('%d sequences to run, %d already in %s', len(todo), len(dataset) - len(todo), save_path)
     for seq in tqdm(todo, desc='sequences'):
-        run_sequence(seq, tracker, save_path)
+        run_sequence(seq, tracker, save_path, geometry)
     return save_path
 
 
@@ -209,12 +235,21 @@ def main(argv=None) -> int:
     parser.add_argument('save_dir', type=str, help='Path to storage folder')
     parser.add_argument('--sequence', type=str, default=None, help='Only this sequence (name or index).')
     parser.add_argument('--device', type=str, default=None, help='Device, e.g. cpu, cuda, cuda:1.')
+    parser.add_argument('--kernel_size', type=int, default=CANDIDATE_KERNEL,
+                        help='Neighbourhood of a candidate (local maximum) in score-map cells (odd).')
+    parser.add_argument('--match_radius', type=float, default=MATCH_RADIUS,
+                        help='Cells within which a candidate is the annotated target.')
+    parser.add_argument('--separation_radius', type=float, default=SEPARATION_RADIUS,
+                        help='Cells beyond which the next candidate must lie for the target to be unambiguous.')
     args = parser.parse_args(argv)
+    if args.kernel_size < 1 or args.kernel_size % 2 == 0:
+        parser.error('--kernel_size must be a positive odd number, got {}'.format(args.kernel_size))
 
     from pytracking.evaluation._cli import setup_logging
     setup_logging()
     path = run_tracker(args.tracker_name, args.parameter_file_name, args.dataset_name, args.save_dir,
-                       args.sequence, args.device)
+                       args.sequence, args.device,
+                       CandidateGeometry(args.kernel_size, args.match_radius, args.separation_radius))
     print('Candidate data: {}'.format(path))
     return 0
 

@@ -39,10 +39,20 @@ def test_same_seed_byte_identical_and_different_seeds_differ(tmp_path):
     assert not np.array_equal(im0, im1)
 
 
-def test_train_and_test_seeds_are_disjoint():
+def test_train_val_and_test_seeds_are_disjoint():
     test = {s.seed for s in syn.split_specs('test')}
+    val = {s.seed for s in syn.split_specs('val', 200)}
     train = {s.seed for s in syn.split_specs('train')}
-    assert len(test) == 30 and len(train) == 1000 and not test & train
+    assert len(test) == 30 and len(val) == 200 and len(train) == 1000
+    assert not test & train and not val & train and not val & test
+    # The largest training set allowed still stops short of the validation seeds.
+    assert max(s.seed for s in syn.split_specs('train', syn.VAL_SEED_BASE)) < min(val)
+    with pytest.raises(ValueError, match='At most'):
+        syn.split_specs('train', syn.VAL_SEED_BASE + 1)
+    # Validation sequences cycle through the factors like the test split, under their own names.
+    specs = syn.split_specs('val', 20)
+    for i, spec in enumerate(specs):
+        assert syn.CHALLENGES[i % 10] in spec.challenges and spec.name.startswith('synthetic_val_')
 
 
 def test_written_format_is_consistent(tmp_path):
@@ -105,7 +115,7 @@ def test_every_challenge_is_present_in_the_test_split():
 
 def test_bad_requests():
     with pytest.raises(ValueError, match='Unknown synthetic split'):
-        syn.split_specs('val')
+        syn.split_specs('validation')
     with pytest.raises(ValueError, match='Unknown challenge'):
         syn.SyntheticSequence(syn.SequenceSpec('s', 1, 10, (64, 48), ('wobble',)))
     with pytest.raises(IndexError):

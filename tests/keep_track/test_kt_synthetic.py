@@ -161,6 +161,20 @@ def test_tiny_recipe_trains_and_exports(candidate_set, tmp_path, monkeypatch):
                        base_sd['feature_extractor.layer3.0.conv1.weight'])
 
 
+def test_tiny_recipe_tracks_every_distractor_sequence_and_a_few_plain_ones():
+    from ltr.train_settings.keep_track.keep_track_tiny import GEOMETRY, candidate_sequence_names
+    specs = synthetic.split_specs('train', 60)
+    names = candidate_sequence_names(60, 5)
+    with_d = [s.name for s in specs if 'distractor' in s.challenges]
+    plain = [s.name for s in specs if 'distractor' not in s.challenges]
+    assert len(with_d) >= 3
+    assert sorted(names) == sorted(with_d + plain[:5])
+    assert names == sorted(names)            # seed order: the last ones are the validation sequences
+    assert GEOMETRY.kernel_size == 3         # the tracker's keep_track_tiny window
+    from pytracking.parameter.keep_track.keep_track_tiny import parameters
+    assert parameters().local_max_candidate_kernel_size == GEOMETRY.kernel_size
+
+
 def test_tiny_builder_rejects_unknown_layer():
     with pytest.raises(ValueError, match='classification_layer'):
         tcm.target_candidate_matching_net_tiny(classification_layer=['layer4'])
@@ -187,3 +201,28 @@ def test_shipped_keep_track_tiny_tracks_a_distractor_sequence():
     inter = np.prod(np.clip(br - tl, 0, None), axis=1)
     iou = inter / (boxes[:, 2:].prod(1) + gt[:, 2:].prod(1) - inter)
     assert np.mean(iou[visible] > 0.5) > 0.6
+
+
+def test_tuning_script_quick_auc_hand_cases():
+    """benchmarks/keep_track_tuning.py's AUC: identical boxes pass 20 of the 21 thresholds (IoU 1 is not above 1, as
+    in pytracking's success curve), disjoint boxes none, IoU 1/3 the thresholds 0..0.30 (7); the first frame and
+    invisible frames do not count."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('keep_track_tuning',
+                                                  os.path.join(REPO, 'benchmarks', 'keep_track_tuning.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    gt = np.array([[10, 10, 20, 20]] * 4, dtype=float)
+    visible = np.array([True, True, True, False])
+    assert mod.sequence_auc(gt.copy(), gt, visible) == pytest.approx(100 * 20 / 21)
+    far = gt + np.array([100, 0, 0, 0])
+    assert mod.sequence_auc(far, gt, visible) == pytest.approx(0.0)
+    half = gt + np.array([10, 0, 0, 0])                  # overlap 10x20 of union 30x20: IoU 1/3
+    assert mod.sequence_auc(half, gt, visible) == pytest.approx(100 * 7 / 21)
+    mixed = np.stack([far[0], gt[1], far[2], far[3]])     # frame 0 and the invisible frame 3 are ignored
+    assert mod.sequence_auc(mixed, gt, visible) == pytest.approx(50 * 20 / 21)
+    with pytest.raises(ValueError, match='No frame'):
+        mod.sequence_auc(gt, gt, np.array([True, False, False, False]))
+    assert mod.parse_override('local_max_candidate_kernel_size=3') == ('local_max_candidate_kernel_size', 3)
+    with pytest.raises(Exception, match='not a Python literal'):
+        mod.parse_override('x=foo(')

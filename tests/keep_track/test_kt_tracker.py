@@ -242,6 +242,30 @@ def test_candidate_image_coordinates_and_descriptors():
     assert torch.equal(cands['descriptors'][0, :, 0], feat[0, :, 4, 20])
 
 
+def test_candidate_kernel_size_separates_close_peaks():
+    """Two peaks two cells apart are one candidate with the original's 5x5 neighbourhood and two with
+    ``local_max_candidate_kernel_size = 3`` (needed on coarse score maps such as DiMP-tiny's 11x11)."""
+    from ltr.models.target_candidate_matching.target_candidate_matching import DescriptorExtractor
+    from pytracking.tracker.keep_track import KeepTrack
+    ext = DescriptorExtractor(backbone_feat_dim=4, descriptor_dim=4)
+    net = SimpleNamespace(get_backbone_clf_feat=lambda f: f['layer3'], descriptor_extractor=ext)
+    score = torch.zeros(1, 1, 11, 11)
+    score[0, 0, 5, 5] = 0.8
+    score[0, 0, 5, 7] = 0.6
+    score[0, 0, 5, 6] = 0.4
+    found = {}
+    for ks in (None, 5, 3):
+        values = {} if ks is None else {'local_max_candidate_kernel_size': ks}
+        tracker = KeepTrack(SimpleNamespace(get=lambda name, default=None, v=values: v.get(name, default)))
+        tracker.target_candidate_matching_net = net
+        with torch.no_grad():
+            cands = tracker.extract_descriptors_and_keypoints({'layer3': torch.randn(1, 4, 10, 10)}, score,
+                                                               torch.tensor([0.0, 0.0, 160.0, 160.0]))
+        found[ks] = cands['tsm_coords'].tolist()
+    assert found[None] == found[5] == [[5, 5]]
+    assert found[3] == [[5, 5], [5, 7]]
+
+
 # --------------------------------------------------------------------------- association
 def _collection(scores, certain=True):
     scores = torch.tensor(scores)

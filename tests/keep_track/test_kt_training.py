@@ -99,6 +99,29 @@ def test_frame_states_hand_cases():
     assert cdd.determine_subseq_state('K', 'H') == 'HK' and cdd.determine_subseq_state('H', None) is None
 
 
+def test_frame_states_with_a_coarse_map_geometry():
+    """On an 11x11 map (target ~2 cells) the original's radii would call a distractor 3 cells away ambiguous
+    and leave the frame without a state; the tiny geometry (radius 1.5 / separation 2) keeps it."""
+    tiny = cdd.CandidateGeometry(kernel_size=3, match_radius=1.5, separation_radius=2.0)
+    anno, coords = torch.tensor([5, 5]), torch.tensor([[5, 6], [5, 8]])
+    assert cdd.determine_frame_state(anno, coords, torch.tensor([0.9, 0.5]), True) is None
+    assert cdd.determine_frame_state(anno, coords, torch.tensor([0.9, 0.5]), True, tiny) == 'H'
+    assert cdd.determine_frame_state(anno, coords.flip(0), torch.tensor([0.9, 0.5]), True, tiny) == 'K'
+    assert cdd.determine_frame_state(anno, torch.tensor([[6, 6], [5, 8]]), torch.tensor([0.9, 0.5]), True,
+                                     tiny) == 'H'                                  # diagonal neighbour: sqrt(2)
+    assert cdd.determine_frame_state(anno, torch.tensor([[5, 5], [5, 7]]), torch.tensor([0.9, 0.5]), True,
+                                     tiny) is None                                 # second at exactly 2 cells
+    assert cdd.determine_frame_state(anno, torch.tensor([[1, 1], [9, 9]]), torch.tensor([0.9, 0.5]), True,
+                                     tiny) == 'J'
+    assert cdd.CandidateGeometry() == cdd.CandidateGeometry(5, 2, 4)
+
+
+def test_cli_rejects_an_even_kernel(capsys):
+    with pytest.raises(SystemExit):
+        cdd.main(['dimp_simple', 'super_dimp_simple', 'lasot_train', '/tmp/x', '--kernel_size', '4'])
+    assert '--kernel_size must be a positive odd number' in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------------------- the script
 class _DesignedBaseTracker:
     """Stands in for dimp_simple: per frame a designed 23x23 score map with the given peaks (row, col, score)."""

@@ -272,15 +272,17 @@ class KeepTrack(DiMPSimple):
         return translation_vec, scale_ind, s, flag, candidate_score, matching_visualization_data
 
     def extract_descriptors_and_keypoints(self, backbone_feat, score_map: torch.Tensor, search_area_box: torch.Tensor):
-        """Candidates of a score map [1, 1, h, w]: local maxima (5x5 neighbourhood, above
-        ``local_max_candidate_score_th``), highest first, with descriptors and image coordinates.
+        """Candidates of a score map [1, 1, h, w]: local maxima (in a ``local_max_candidate_kernel_size``
+        square neighbourhood, 5 as in the original, above ``local_max_candidate_score_th``), highest first, with
+        descriptors and image coordinates.
 
         returns dict with descriptors [1, D, N], img_coords [N, 2] (y, x), scores [N], tsm_coords [N, 2] (row, col).
         """
         th = self.params.get('local_max_candidate_score_th', 0.05)
         score_map = score_map.squeeze()
         frame_feat_clf = self.target_candidate_matching_net.get_backbone_clf_feat(backbone_feat)
-        tsm_coords, scores = prutils.find_local_maxima(score_map, ks=5, th=th)
+        ks = self.params.get('local_max_candidate_kernel_size', 5)
+        tsm_coords, scores = prutils.find_local_maxima(score_map, ks=ks, th=th)
 
         with torch.no_grad():
             descriptors = self.target_candidate_matching_net.descriptor_extractor.get_descriptors(frame_feat_clf,
