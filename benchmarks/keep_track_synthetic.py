@@ -6,8 +6,9 @@ sequences, and AUC per challenge factor, all from ``pytracking.analysis``.
         [--split val --num-sequences 100]
 
 ``--split val`` scores the validation split instead (held-out training-range seeds, where KeepTrack-tiny's settings
-were chosen); the default is the test split. Both trackers use random first-frame augmentation, so a run is one sample of each: ``--runs N`` adds runs with run
-ids 1..N-1 on the distractor sequences and reports each run and their mean (``merge_results``).
+were chosen); the default is the test split. Both trackers use random first-frame augmentation, so a run is one
+sample of each: ``--runs N`` adds runs with run ids 1..N-1 on the distractor sequences and reports each run and
+their mean (``merge_results``).
 """
 import argparse
 import logging
@@ -51,7 +52,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print('Failed: {}'.format(', '.join('{} {}'.format(n, t) for n, t, _ in outcome['failed'])), file=sys.stderr)
         return 1
 
-    print('Sequences with look-alike distractors ({}): {}'.format(len(distractor), ', '.join(s.name for s in distractor)))
+    print('Sequences with look-alike distractors ({}): {}'.format(len(distractor),
+                                                                  ', '.join(s.name for s in distractor)))
     print_results(trackers, distractor, 'keep_track_synthetic_distractor' + tag, plot_types=PLOT_TYPES,
                   force_evaluation=True)
     if args.runs > 1:

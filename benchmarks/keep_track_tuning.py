@@ -6,9 +6,9 @@ split (never the test split). Prints one JSON line: mean AUC per run, their mean
 
 The AUC here is the quick one used while tuning ``keep_track/keep_track_tiny``: per sequence, the mean over the
 IoU thresholds 0, 0.05, ..., 1 of the fraction of frames (after the first, target visible) whose IoU exceeds the
-threshold, then averaged over sequences. It is lower-variance to compute than a full report but not the benchmark
-figure; ``benchmarks/keep_track_synthetic.py`` gives those (``pytracking.analysis``, all annotated frames). Run
-``r`` seeds torch and numpy with ``seed + r``, so a configuration's runs are repeatable.
+threshold, then averaged over sequences. It needs no result files, but it is not the benchmark figure:
+``benchmarks/keep_track_synthetic.py`` gives those (``pytracking.analysis``, all annotated frames). Run ``r`` seeds
+torch and numpy with ``seed + r``, so a configuration's runs are repeatable.
 """
 import argparse
 import ast
@@ -82,7 +82,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         names = {n for f in args.subset.split(',') for n in attributes[f]}
     sequences = [s for s in dataset.get_sequence_list() if s.name in names]
 
-    tracker = Tracker(args.tracker_name, args.parameter_name)
+    class TunedTracker(Tracker):
+        """The tracker with the command line's parameter overrides."""
+
+        def get_parameters(self):
+            params = super().get_parameters()
+            for name, value in args.set:
+                setattr(params, name, value)
+            if args.matcher:
+                params.target_candidate_matching_net = NetWrapper(net_path=os.path.abspath(args.matcher),
+                                                                  use_gpu=params.get('use_gpu', False))
+            return params
+
+    tracker = TunedTracker(args.tracker_name, args.parameter_name)
     start = time.time()
     run_means, per_sequence = [], {s.name: [] for s in sequences}
     for run in range(args.runs):
@@ -90,19 +102,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         np.random.seed(args.seed + run)
         aucs = []
         for seq in sequences:
-            params = tracker.get_parameters()
-            for name, value in args.set:
-                setattr(params, name, value)
-            if args.matcher:
-                params.target_candidate_matching_net = NetWrapper(net_path=os.path.abspath(args.matcher),
-                                                                  use_gpu=params.get('use_gpu', False))
-            inst = tracker.create_tracker(params)
-            inst.initialize(tracker._read_image(seq.frames[0], seq.name), seq.init_info())
-            boxes = [seq.ground_truth_rect[0]]
-            for frame in seq.frames[1:]:
-                boxes.append(inst.track(tracker._read_image(frame, seq.name))['target_bbox'])
+            boxes = np.asarray(tracker.run_sequence(seq, debug=0)['target_bbox'], dtype=np.float64)
             gt = np.asarray(seq.ground_truth_rect, dtype=np.float64)
-            auc = sequence_auc(np.asarray(boxes, dtype=np.float64), gt, np.asarray(seq.target_visible))
+            auc = sequence_auc(boxes, gt, np.asarray(seq.target_visible))
             aucs.append(auc)
             per_sequence[seq.name].append(auc)
         run_means.append(float(np.mean(aucs)))

@@ -61,7 +61,7 @@ def write_annotated_video(seq, tracker, path: str, fps: float = 15.0) -> int:
     import cv2 as cv
     import numpy as np
 
-    from pytracking.evaluation._live import AnnotatedVideoWriter
+    from pytracking.evaluation._live import AnnotatedVideoWriter, draw_text_lines
     from pytracking.utils.load_text import load_boxes
 
     result_file = os.path.join(tracker.results_dir, '{}.txt'.format(seq.name))
@@ -84,12 +84,8 @@ def write_annotated_video(seq, tracker, path: str, fps: float = 15.0) -> int:
             if i < len(gt) and gt[i, 2] > 0 and gt[i, 3] > 0:
                 x, y, w, h = [int(round(scale * v)) for v in gt[i]]
                 cv.rectangle(frame, (x, y), (x + w, y + h), (0, 220, 0), 2)
-            # White text on a dark band: readable on any background (outlined text smears in OpenCV 5).
-            cv.rectangle(frame, (0, 0), (frame.shape[1], 44), (0, 0, 0), -1)
-            for row, text in enumerate(['{}  frame {}'.format(seq.name, i + 1),
-                                        'green: ground truth   red: DiMP-tiny']):
-                cv.putText(frame, text, (8, 18 + 20 * row), cv.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
-                           cv.LINE_AA)
+            draw_text_lines(frame, ['{}  frame {}'.format(seq.name, i + 1), 'green: ground truth   red: DiMP-tiny'],
+                            origin=(8, 18), scale=0.5)
             writer.write(frame)
     finally:
         writer.release()

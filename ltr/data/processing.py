@@ -301,7 +301,8 @@ class KLDiMPProcessing(DiMPProcessing):
 
 # KeepTrack processing, importable from its original module path (ltr.data.processing).
 def __getattr__(attr: str):
-    # Resolved on first access: processing_candidate_matching imports this module, so an import at load time would be circular.
+    # Resolved on first access: processing_candidate_matching imports this module, so an import at load time
+    # would be circular.
     if attr == 'TargetCandiateMatchingProcessing':
         from .processing_candidate_matching import TargetCandiateMatchingProcessing
         return TargetCandiateMatchingProcessing

@@ -196,7 +196,8 @@ class ATOMSampler(TrackingSampler):
 
 # KeepTrack sampler, importable from its original module path (ltr.data.sampler).
 def __getattr__(attr: str):
-    # Resolved on first access: sampler_candidate_matching imports this module, so an import at load time would be circular.
+    # Resolved on first access: sampler_candidate_matching imports this module, so an import at load time would
+    # be circular.
     if attr == 'SequentialTargetCandidateMatchingSampler':
         from .sampler_candidate_matching import SequentialTargetCandidateMatchingSampler
         return SequentialTargetCandidateMatchingSampler

@@ -214,19 +214,24 @@ def draw_boxes(frame_bgr: np.ndarray, boxes: Dict[object, Sequence[float]], thic
 
 
 def draw_text_lines(frame_bgr: np.ndarray, lines: Sequence[str], origin=(10, 22), scale: float = 0.6) -> np.ndarray:
-    """Write text lines (black on a white outline, readable on any background), in place."""
+    """Write text lines, white on a black band behind each line (readable on any background; outlined text
+    smears at small sizes with OpenCV 5), in place. ``origin`` is the baseline start (x, y) of the first line."""
     x, y = origin
+    step = int(24 * scale / 0.6)
+    pad = max(2, int(4 * scale / 0.6))
     for i, text in enumerate(lines):
-        pos = (x, y + int(24 * scale / 0.6) * i)
-        cv.putText(frame_bgr, text, pos, cv.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 3, cv.LINE_AA)
-        cv.putText(frame_bgr, text, pos, cv.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv.LINE_AA)
+        pos = (x, y + step * i)
+        (tw, th), base = cv.getTextSize(text, cv.FONT_HERSHEY_SIMPLEX, scale, 1)
+        cv.rectangle(frame_bgr, (pos[0] - pad, pos[1] - th - pad), (pos[0] + tw + pad, pos[1] + base + pad),
+                     (0, 0, 0), -1)
+        cv.putText(frame_bgr, text, pos, cv.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv.LINE_AA)
     return frame_bgr
 
 
 def draw_fps(frame_bgr: np.ndarray, fps: Optional[float]) -> np.ndarray:
     """Write the frame rate in the top-right corner, in place."""
     text = 'FPS: --' if fps is None else 'FPS: {:.1f}'.format(fps)
-    (tw, _), _ = cv.getTextSize(text, cv.FONT_HERSHEY_SIMPLEX, 0.6, 3)
+    (tw, _), _ = cv.getTextSize(text, cv.FONT_HERSHEY_SIMPLEX, 0.6, 1)
     return draw_text_lines(frame_bgr, [text], origin=(max(frame_bgr.shape[1] - tw - 10, 0), 22))
 
 

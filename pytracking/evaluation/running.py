@@ -334,7 +334,8 @@ def run_dataset(dataset, trackers, debug=False, threads: int = 0, visdom_info: O
                 failed.append((name, trk, err))
     else:
         ctx = multiprocessing.get_context('spawn')  # CUDA cannot be used in forked processes
-        with ctx.Pool(processes=threads, initializer=_worker_init, initargs=(_visible_gpu_ids(trackers), threads)) as pool:
+        with ctx.Pool(processes=threads, initializer=_worker_init,
+                      initargs=(_visible_gpu_ids(trackers), threads)) as pool:
             for name, trk, err in tqdm(pool.imap_unordered(_run_task, tasks), total=len(tasks), desc='Tracking',
                                        unit='seq'):
                 if err is not None:

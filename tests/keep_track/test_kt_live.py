@@ -444,3 +444,20 @@ def test_window_mode_reset_pause_and_given_box(tmp_path, monkeypatch):
                           [[1, 1, 4, 4]], None, headless=False)
     assert live.frame_count == 5
     assert live.results[1] == [[1, 1, 4, 4], [2, 3, 4, 4], None, [30, 30, 10, 14], [31, 32, 10, 14]]
+
+
+def test_text_lines_are_white_on_a_black_band_and_touch_nothing_else():
+    """On a coloured frame: behind each line's text every pixel is a black-to-white grey (B = G = R: band and
+    antialiased text, no background showing through), with both black and white present; the rest of the frame
+    keeps its colour."""
+    colour = np.array([30, 140, 220], dtype=np.uint8)
+    frame = np.tile(colour, (120, 300, 1))
+    _live.draw_text_lines(frame, ['Tracking', 'FPS'], origin=(10, 30), scale=0.5)
+    for baseline, text in ((30, 'Tracking'), (50, 'FPS')):   # line spacing 24 * 0.5 / 0.6 = 20 pixels
+        (tw, th), _ = cv.getTextSize(text, cv.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+        box = frame[baseline - th:baseline + 1, 10:10 + tw].astype(int)
+        assert (box[..., 0] == box[..., 1]).all() and (box[..., 1] == box[..., 2]).all()
+        assert (box[..., 0] == 0).any() and (box[..., 0] > 200).any()
+    changed = np.any(frame != colour, axis=2)
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    assert rows.min() >= 10 and rows.max() < 65 and cols.min() >= 5 and cols.max() < 100
